@@ -1,0 +1,45 @@
+"""Layer 4: the live job widget, the dashboard, plotly figures and the update pump.
+
+``watch(job)`` is the entry point. Importing this package is cheap: it pulls
+in neither qiskit, qiskit-aer nor plotly; the job widget module is imported
+when a job is first watched and plotly when a figure is first built.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__all__ = ["Dashboard", "JobWidget", "watch"]
+
+_LAZY = {
+    "Dashboard": "qrt_jupyter.widgets.dashboard",
+    "JobWidget": "qrt_jupyter.widgets.job",
+}
+
+
+def watch(job: Any, **kwargs: Any):
+    """The live widget of ``job``: our local runtime jobs, ``qiskit_ibm_runtime`` jobs
+    (``RuntimeJobV2`` and local-mode jobs) and plain qiskit primitive jobs alike.
+
+    The widget has synced ``status`` (e.g. ``"DONE"``) and ``job_id`` traits
+    and shows itself, its interim plot and its result figure when displayed;
+    without a live front end it shows a static summary instead.
+    """
+    from .job import JobWidget
+
+    return JobWidget(job, **kwargs)
+
+
+def __getattr__(name: str):
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'qrt_jupyter.widgets' has no attribute {name!r}") from None
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__
