@@ -1,0 +1,210 @@
+"""What the built-in programs share: schema fragments and the run/mitigate steps.
+
+Schemas are plain dicts (the client reads them without importing qiskit); everything that
+needs qiskit imports it inside the function, because this module is imported by the client
+whenever it reads a built-in's ``METADATA``.
+
+Schemas describe the inputs in their JSON form (``RuntimeEncoder`` then ``json.loads``), so a
+circuit is ``{"__type__": "QuantumCircuit", "__value__": ...}`` and a numpy array is
+``{"__type__": "ndarray", ...}``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
+
+
+def encoded(type_name: str) -> dict:
+    """Schema of an object ``RuntimeEncoder`` wrote for a value of ``type_name``."""
+    return {
+        "type": "object",
+        "properties": {"__type__": {"const": type_name}},
+        "required": ["__type__", "__value__"],
+    }
+
+
+CIRCUIT = {**encoded("QuantumCircuit"), "description": "A QuantumCircuit."}
+CIRCUITS = {
+    "description": "A QuantumCircuit or a list of them.",
+    "anyOf": [CIRCUIT, {"type": "array", "items": CIRCUIT, "minItems": 1}],
+}
+NUMBERS = {"type": "array", "items": {"type": "number"}}
+PARAMETER_VALUES = {
+    "description": "Values of each circuit's parameters, one list per circuit, in the "
+    "order of circuit.parameters.",
+    "anyOf": [
+        {"type": "null"},
+        encoded("ndarray"),
+        {"type": "array", "items": {"anyOf": [NUMBERS, encoded("ndarray"), {"type": "null"}]}},
+    ],
+}
+INDICES = {"type": "array", "items": {"type": "integer", "minimum": 0}}
+SHOTS = {"type": "integer", "minimum": 1, "description": "Shots per circuit."}
+OPTIMIZATION_LEVEL = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": 3,
+    "default": 1,
+    "description": "Preset pass manager level used to transpile for the backend.",
+}
+RESILIENCE_LEVEL = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": 1,
+    "default": 0,
+    "description": "1: readout-error mitigation with mthree on noisy backends.",
+}
+SKIP_TRANSPILATION = {
+    "type": "boolean",
+    "default": False,
+    "description": "The circuits are already in the backend's instruction set.",
+}
+SEED_TRANSPILER = {"type": ["integer", "null"], "description": "Seed for a repeatable layout."}
+RUN_OPTIONS = {
+    "type": "object",
+    "description": "Passed to backend.run (e.g. shots, seed_simulator).",
+    "properties": {"shots": SHOTS},
+}
+PUBS = {
+    "type": "array",
+    "description": "V2 primitive unified blocs: tuples (or a bare circuit for the sampler).",
+    "items": {"anyOf": [{"type": "array", "minItems": 1}, CIRCUIT]},
+}
+PRIMITIVE_RESULT = encoded("PrimitiveResult")
+
+DEFAULT_SHOTS = 1024
+
+
+def as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def is_noisy(backend) -> bool:
+    """Whether readout mitigation can change anything: all but a noiseless Aer simulator."""
+    from qiskit_aer import AerSimulator
+
+    if isinstance(backend, AerSimulator):
+        return getattr(backend.options, "noise_model", None) is not None
+    return True
+
+
+def transpile(
+    circuits: list,
+    backend,
+    optimization_level: int = 1,
+    skip_transpilation: bool = False,
+    seed_transpiler: int | None = None,
+    initial_layout=None,
+) -> list:
+    """Compile for the backend with qiskit's preset pass manager, as IBM's programs did."""
+    if skip_transpilation:
+        return list(circuits)
+    from qiskit.transpiler import generate_preset_pass_manager
+
+    pm = generate_preset_pass_manager(
+        optimization_level=optimization_level,
+        backend=backend,
+        initial_layout=initial_layout,
+        seed_transpiler=seed_transpiler,
+    )
+    return list(pm.run(list(circuits)))
+
+
+def bind(circuit, values):
+    """Assign ``values`` in ``circuit.parameters`` order (the seed primitives' convention)."""
+    if values is None or len(values) == 0:
+        if circuit.num_parameters:
+            raise ValueError(
+                f"circuit {circuit.name!r} has {circuit.num_parameters} parameters "
+                "but no parameter_values were given"
+            )
+        return circuit
+    values = [float(v) for v in values]
+    if len(values) != circuit.num_parameters:
+        raise ValueError(
+            f"circuit {circuit.name!r} has {circuit.num_parameters} parameters, "
+            f"got {len(values)} values"
+        )
+    return circuit.assign_parameters(values)
+
+
+def parameter_rows(parameter_values, count: int) -> list:
+    """One row of values per circuit; an absent input means "no parameters" for all."""
+    if parameter_values is None:
+        return [None] * count
+    rows = [None if row is None else list(row) for row in list(parameter_values)]
+    if len(rows) != count:
+        raise ValueError(f"parameter_values has {len(rows)} rows for {count} circuits")
+    return rows
+
+
+def run_counts(backend, circuits: list, shots: int, run_options: dict) -> list[dict[int, int]]:
+    """Run and return each circuit's counts keyed by the integer outcome over all clbits."""
+    options = {k: v for k, v in (run_options or {}).items() if k != "shots"}
+    result = backend.run(circuits, shots=shots, **options).result()
+    return [
+        {int(key, 16): int(n) for key, n in result.data(i)["counts"].items()}
+        for i in range(len(circuits))
+    ]
+
+
+def measured_clbits(circuit) -> dict[int, int]:
+    """``{clbit index: physical qubit}`` of the circuit's final measurements."""
+    from mthree.utils import final_measurement_mapping
+
+    return {int(c): int(q) for c, q in final_measurement_mapping(circuit).items()}
+
+
+class ReadoutMitigator:
+    """mthree's M3 calibrated once, on the backend, for all qubits the circuits measure."""
+
+    def __init__(self, backend, circuits: list, shots: int | None = None):
+        import mthree
+
+        self.mappings = [measured_clbits(c) for c in circuits]
+        qubits = sorted({q for mapping in self.mappings for q in mapping.values()})
+        start = time.perf_counter()
+        self._m3 = mthree.M3Mitigation(backend)
+        if qubits:
+            self._m3.cals_from_system(qubits, shots=shots, async_cal=False)
+        self.calibration_time = time.perf_counter() - start
+
+    def correct(self, counts: dict[int, int], index: int) -> tuple[dict[int, float], float]:
+        """Quasi-probabilities (integer outcomes over all clbits) and the mitigation overhead.
+
+        Counts are first marginalised to the measured clbits because M3 corrects bitstrings
+        whose every bit belongs to a calibrated qubit; the outcomes are then spread back to
+        their clbit positions so keys mean the same with and without mitigation.
+        """
+        mapping = self.mappings[index]
+        clbits = sorted(mapping)
+        if not clbits:
+            total = sum(counts.values())
+            return {k: n / total for k, n in counts.items()}, 1.0
+        marginal: dict[str, int] = {}
+        for outcome, n in counts.items():
+            bits = "".join("1" if outcome >> c & 1 else "0" for c in reversed(clbits))
+            marginal[bits] = marginal.get(bits, 0) + n
+        quasi = self._m3.apply_correction(
+            marginal, [mapping[c] for c in clbits], return_mitigation_overhead=True
+        )
+        out: dict[int, float] = {}
+        for bits, value in quasi.items():
+            outcome = sum(1 << c for j, c in enumerate(clbits) if bits[-1 - j] == "1")
+            out[outcome] = out.get(outcome, 0.0) + float(value)
+        return out, float(quasi.mitigation_overhead)
+
+
+def probabilities(counts: dict[int, int]) -> dict[int, float]:
+    total = sum(counts.values())
+    return {k: n / total for k, n in sorted(counts.items())}
+
+
+def coerce_pub(pub):
+    """JSON turns a pub tuple into a list; the V2 primitives want a tuple (or a circuit)."""
+    return tuple(pub) if isinstance(pub, list) else pub
