@@ -1,0 +1,182 @@
+"""Live plots of interim results, drawn by increments.
+
+A job may publish thousands of interim results; the pump flushes at most ten
+times a second, and each flush must send only what is new. plotly's
+``FigureWidget`` has no ``extendTraces``, so new points of a series go out
+as a new *segment* trace (one ``addTraces`` message holding just those
+points, starting at the series' previous last point so the line stays
+joined, same colour, hidden from the legend). When a series has collected
+``max_segments`` segments they are merged back into its first trace (one
+``restyle`` + one ``deleteTraces``), which keeps the trace count and the
+browser's work bounded while the common case stays incremental.
+
+Numeric fields are lines against iteration; a ``counts`` dict is a histogram
+that is replaced by the newest counts (a snapshot, not a history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .figures import (
+    MAX_SERIES,
+    PALETTE,
+    TOP_OUTCOMES,
+    counts_bars,
+    counts_layout,
+    interim_counts,
+    interim_x,
+    lines_layout,
+    numeric_fields,
+)
+
+
+class _Series:
+    __slots__ = ("name", "uid", "color", "x", "y", "segments")
+
+    def __init__(self, name: str, uid: str, color: str):
+        self.name, self.uid, self.color = name, uid, color
+        self.x: list[float] = []
+        self.y: list[float] = []
+        self.segments: list[str] = []  # uids of segment traces not yet merged
+
+
+class InterimPlot:
+    """Owns the lines figure and the counts figure of one job's interim results.
+
+    ``figure_factory`` makes an empty figure from a layout dict: plotly's
+    ``FigureWidget`` in the job widget, a plain ``go.Figure`` in tests.
+    """
+
+    def __init__(
+        self,
+        figure_factory: Callable[..., Any] | None = None,
+        max_segments: int = 25,
+        top: int = TOP_OUTCOMES,
+    ):
+        self._factory = figure_factory
+        self.max_segments = max_segments
+        self.top = top
+        self.lines: Any = None
+        self.counts: Any = None
+        self.drawn = 0  # interim results consumed so far
+        self._series: dict[str, _Series] = {}
+        self._uids = 0
+
+    def _new_figure(self, layout: dict):
+        if self._factory is None:
+            import plotly.graph_objects as go
+
+            self._factory = go.FigureWidget
+        return self._factory(layout=layout)
+
+    def extend(self, items: Sequence[Any], start_index: int | None = None) -> list[Any]:
+        """Draw ``items`` (interim results number ``start_index`` on). Returns figures created now."""
+        start = self.drawn if start_index is None else start_index
+        created: list[Any] = []
+        new_points: dict[str, tuple[list[float], list[float]]] = {}
+        latest_counts, latest_x = None, None
+        for offset, item in enumerate(items):
+            x = interim_x(item, start + offset)
+            for name, y in numeric_fields(item).items():
+                known = name in self._series or name in new_points
+                if not known and len(self._series.keys() | new_points.keys()) >= MAX_SERIES:
+                    continue
+                xs, ys = new_points.setdefault(name, ([], []))
+                xs.append(x)
+                ys.append(y)
+            counts = interim_counts(item)
+            if counts is not None:
+                latest_counts, latest_x = counts, x
+        self.drawn = start + len(items)
+        if new_points:
+            if self.lines is None:
+                self.lines = self._new_figure(lines_layout())
+                created.append(self.lines)
+            self._extend_lines(new_points)
+        if latest_counts is not None:
+            if self.counts is None:
+                self.counts = self._new_figure(counts_layout())
+                created.append(self.counts)
+            self._show_counts(latest_counts, latest_x)
+        return created
+
+    # -- lines ------------------------------------------------------------
+    def _uid(self) -> str:
+        self._uids += 1
+        return f"s{self._uids}"
+
+    def _extend_lines(self, new_points: dict[str, tuple[list[float], list[float]]]) -> None:
+        import plotly.graph_objects as go
+
+        traces = []
+        for name, (xs, ys) in new_points.items():
+            series = self._series.get(name)
+            if series is None:
+                series = _Series(name, self._uid(), PALETTE[len(self._series) % len(PALETTE)])
+                self._series[name] = series
+                traces.append(self._trace(go, series, xs, ys, first=True))
+            else:
+                uid = self._uid()
+                series.segments.append(uid)
+                traces.append(
+                    self._trace(go, series, [series.x[-1], *xs], [series.y[-1], *ys], uid=uid)
+                )
+            series.x.extend(xs)
+            series.y.extend(ys)
+        self.lines.add_traces(traces)  # one addTraces message carrying only the new points
+        if any(len(s.segments) >= self.max_segments for s in self._series.values()):
+            self._merge_segments()
+
+    @staticmethod
+    def _trace(go, series: _Series, xs, ys, first: bool = False, uid: str | None = None):
+        return go.Scatter(
+            x=list(xs),
+            y=list(ys),
+            name=series.name,
+            uid=series.uid if first else uid,
+            legendgroup=series.name,
+            showlegend=first,
+            mode="lines+markers",
+            line=dict(color=series.color),
+            marker=dict(color=series.color, size=4),
+        )
+
+    def _merge_segments(self) -> None:
+        """Fold every series' segments into its first trace: bounded trace count."""
+        by_uid = {trace.uid: trace for trace in self.lines.data}
+        with self.lines.batch_update():
+            for series in self._series.values():
+                base = by_uid.get(series.uid)
+                if base is not None and series.segments:
+                    base.x = list(series.x)
+                    base.y = list(series.y)
+        merged = {uid for s in self._series.values() for uid in s.segments}
+        self.lines.data = [t for t in self.lines.data if t.uid not in merged]
+        for series in self._series.values():
+            series.segments.clear()
+
+    @property
+    def trace_count(self) -> int:
+        return len(self.lines.data) if self.lines is not None else 0
+
+    def series_points(self, name: str) -> tuple[list[float], list[float]]:
+        """All points of one series drawn so far (what the browser shows, joined)."""
+        series = self._series[name]
+        return list(series.x), list(series.y)
+
+    # -- counts -----------------------------------------------------------
+    def _show_counts(self, counts: dict[str, float], x: Any) -> None:
+        import plotly.graph_objects as go
+
+        bars_x, bars_y = counts_bars(counts, self.top)
+        title = f"Counts (iteration {x})" if x is not None else "Counts"
+        if not self.counts.data:
+            self.counts.add_trace(go.Bar(x=bars_x, y=bars_y, marker_color=PALETTE[0]))
+            self.counts.layout.title.text = title
+            return
+        with self.counts.batch_update():  # one update message: new bars and title together
+            self.counts.data[0].x = bars_x
+            self.counts.data[0].y = bars_y
+            self.counts.layout.title.text = title
