@@ -1,0 +1,218 @@
+"""One runtime home per process: the store, the event hub, the scheduler, the poller.
+
+Every ``LocalRuntimeService`` on the same home directory in one process shares
+this object, so ``%qrt_service local`` twice does not start two schedulers.
+Opening a home settles what a previous process left behind: its running jobs
+are marked failed (interrupted) and its queued jobs are adopted and run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from .events import FINAL_STATUSES, EventHub, JobEvent
+from .scheduler import Scheduler, settle_interrupted
+from .store import Store
+
+_homes: dict[Path, "RuntimeHome"] = {}
+_homes_lock = threading.Lock()
+
+POLL_SECONDS = 1.0
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("QRT_HOME") or Path.home() / ".qrt").expanduser()
+
+
+def open_home(path: str | os.PathLike | None = None) -> "RuntimeHome":
+    resolved = Path(path).expanduser().resolve() if path is not None else default_home().resolve()
+    with _homes_lock:
+        home = _homes.get(resolved)
+        if home is None:
+            home = _homes[resolved] = RuntimeHome(resolved)
+    return home
+
+
+def _decode(text: str):
+    from qiskit_ibm_runtime import RuntimeDecoder
+
+    return json.loads(text, cls=RuntimeDecoder)
+
+
+class RuntimeHome:
+    def __init__(self, path: Path):
+        self.path = path
+        self.store = Store(path / "runtime.db")
+        self.hub = EventHub()
+        self._scheduler: Scheduler | None = None
+        self._poller: "StorePoller | None" = None
+        self._lock = threading.Lock()
+        if settle_interrupted(self.store, None, self.hub.emit):
+            self.scheduler()  # queued jobs of a process that is gone: run them now
+
+    # -- scheduler ---------------------------------------------------------------
+    def scheduler(self) -> Scheduler:
+        with self._lock:
+            if self._scheduler is None:
+                from .backends import catalog
+                from .programs.registry import BUILTIN_PROGRAMS
+
+                def resolve(program_id: str, program_data: str | None) -> tuple[str, str]:
+                    if program_data is not None:
+                        return "source", program_data
+                    if program_id in BUILTIN_PROGRAMS:
+                        return "builtin", BUILTIN_PROGRAMS[program_id]
+                    row = self.store.get_program(program_id)
+                    if row is None:
+                        raise LookupError("the program was deleted")
+                    return "source", row["data"]
+
+                def capacity(backend: str) -> int:
+                    info = catalog().get(backend)
+                    return info.max_concurrency if info is not None else 1
+
+                self._scheduler = Scheduler(self.store, self.hub, self.path, resolve, capacity, _decode)
+            return self._scheduler
+
+    @property
+    def my_token(self) -> str | None:
+        return self._scheduler.token if self._scheduler is not None else None
+
+    def cancel(self, job_id: str) -> None:
+        if self._scheduler is not None and self._scheduler.cancel(job_id):
+            return
+        row = self.store.get_job(job_id)
+        if row is None or row["status"] in FINAL_STATUSES:
+            return
+        if row["status"] == "QUEUED" and self.store.set_status(
+            job_id, "CANCELLED", only_if=("QUEUED",), reason="cancelled", finished=time.time()
+        ):
+            self.hub.emit(JobEvent(job_id, "status", "CANCELLED"))
+            return
+        self.store.request_cancel(job_id)  # running in another process: its scheduler stops it
+
+    def wait_final(self, job_id: str, timeout: float | None) -> str | None:
+        if self._scheduler is not None:
+            return self._scheduler.wait_final(job_id, timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            status = self.store.job_status(job_id)
+            if status is None or status in FINAL_STATUSES:
+                return status
+            if deadline is not None and time.monotonic() >= deadline:
+                return status
+            time.sleep(0.2)
+
+    # -- events ------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[JobEvent], None], job_id: str | None = None) -> Callable[[], None]:
+        unsubscribe = self.hub.subscribe(callback, job_id)
+        owned_here = job_id is not None and self._owned_here(job_id)
+        if job_id is None or not owned_here:
+            poller = self.poller()
+            poller.watch(job_id)
+
+            def both() -> None:
+                unsubscribe()
+                poller.unwatch(job_id)
+
+            return both
+        return unsubscribe
+
+    def _owned_here(self, job_id: str) -> bool:
+        row = self.store.get_job(job_id)
+        return row is not None and self.my_token is not None and row["owner"] == self.my_token
+
+    def poller(self) -> "StorePoller":
+        with self._lock:
+            if self._poller is None:
+                self._poller = StorePoller(self)
+            return self._poller
+
+
+class StorePoller:
+    """Reports jobs that another process runs (another kernel on the same home).
+
+    Events of this process's own jobs come straight from its scheduler; for the
+    others the store is the only source, read about once a second while anyone
+    listens.
+    """
+
+    def __init__(self, home: RuntimeHome):
+        self.home = home
+        self._watched: dict[str | None, int] = {}
+        self._seen: dict[str, str] = {}
+        self._next: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+        self._since = time.time() - 1.0
+        self._wake = threading.Event()
+        threading.Thread(target=self._run, name="qrt-store-poller", daemon=True).start()
+
+    def watch(self, job_id: str | None) -> None:
+        with self._lock:
+            self._watched[job_id] = self._watched.get(job_id, 0) + 1
+            if job_id is not None and job_id not in self._next:
+                store = self.home.store
+                self._next[job_id] = (store.interim_count(job_id), store.log_count(job_id))
+        self._wake.set()
+
+    def unwatch(self, job_id: str | None) -> None:
+        with self._lock:
+            count = self._watched.get(job_id, 0) - 1
+            if count > 0:
+                self._watched[job_id] = count
+            else:
+                self._watched.pop(job_id, None)
+                self._next.pop(job_id, None)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
+            with self._lock:
+                watched = dict(self._watched)
+            if not watched:
+                continue
+            try:
+                self._poll(watched)
+            except Exception:  # a locked or vanished store: try again next round
+                pass
+
+    def _poll(self, watched: dict) -> None:
+        store, hub, me = self.home.store, self.home.hub, self.home.my_token
+        changed = False
+        rows = store.jobs_updated_since(self._since - 1.0)
+        for row in rows:
+            self._since = max(self._since, row["updated"])
+            if row["owner"] == me and me is not None:
+                continue  # our scheduler reports its own jobs
+            if self._seen.get(row["id"]) != row["status"]:
+                self._seen[row["id"]] = row["status"]
+                changed = True
+                if None in watched or row["id"] in watched:
+                    self._stream_new(row["id"])
+                    hub.emit(JobEvent(row["id"], "status", row["status"]))
+        for job_id in [j for j in watched if j is not None]:
+            self._stream_new(job_id)
+        if changed and None in watched:
+            hub.emit(JobEvent("", "backends", store.pending_counts()))
+
+    def _stream_new(self, job_id: str) -> None:
+        with self._lock:
+            if job_id not in self._next:
+                return
+            interim_next, log_next = self._next[job_id]
+        store, hub = self.home.store, self.home.hub
+        for row in store.interim(job_id, interim_next):
+            hub.emit(JobEvent(job_id, "interim", _decode(row["data"]), row["time"], row["idx"]))
+            interim_next = row["idx"] + 1
+        for row in store.logs(job_id, log_next):
+            hub.emit(JobEvent(job_id, "log", row["text"], row["time"], row["idx"]))
+            log_next = row["idx"] + 1
+        with self._lock:
+            if job_id in self._next:
+                self._next[job_id] = (interim_next, log_next)

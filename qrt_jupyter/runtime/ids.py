@@ -1,0 +1,27 @@
+"""Identifiers shaped like IBM's, so ids look familiar and sort nowhere in particular."""
+
+import secrets
+
+_ALPHABET = "0123456789abcdefghijklmnopqrstuv"  # base32hex, as IBM's runtime job ids
+
+
+def _token(length: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def new_job_id() -> str:
+    """A 20-character job id such as ``d1a2b3c4e5f6g7h8i9j0``."""
+    return _token(20)
+
+
+def new_session_id() -> str:
+    return _token(20)
+
+
+def new_program_id(name: str) -> str:
+    """Uploaded programs get ``<name>-<suffix>``, like the old runtime service."""
+    return f"{name}-{_token(7)}"
+
+
+def new_owner_token() -> str:
+    return _token(12)

@@ -1,0 +1,1 @@
+"""Runtime programs: the built-ins and the registry of uploaded ones."""

@@ -1,0 +1,233 @@
+"""Runtime programs: metadata, upload checks, input validation.
+
+Every check here runs in the client, before anything is stored or queued, so a
+mistake is reported at the line that made it (``upload_program`` or ``run``)
+with a message that names the problem, instead of as a failed job later.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+from datetime import datetime, timezone
+from importlib import import_module
+from typing import Any
+
+from .builtin import BUILTIN_PROGRAMS
+
+REQUIRED_METADATA = ("name", "description", "max_execution_time")
+SPEC_KEYS = ("backend_requirements", "parameters", "return_values", "interim_results")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+def _input_error(message: str) -> Exception:
+    from qiskit_ibm_runtime.exceptions import IBMInputValueError
+
+    return IBMInputValueError(message)
+
+
+class RuntimeProgram:
+    """A program the runtime can run: its metadata, and for uploaded ones its source."""
+
+    def __init__(self, program_id: str, metadata: dict, data: str | None = None,
+                 created: float | None = None, updated: float | None = None, builtin: bool = False):
+        spec = metadata.get("spec") or {}
+        self.program_id = program_id
+        self.name = metadata["name"]
+        self.description = metadata.get("description", "")
+        self.max_execution_time = metadata.get("max_execution_time")
+        self.version = str(metadata.get("version", "1.0"))
+        self.backend_requirements = spec.get("backend_requirements") or {}
+        self.parameters = spec.get("parameters") or {}
+        self.return_values = spec.get("return_values") or {}
+        self.interim_results = spec.get("interim_results") or {}
+        self.is_builtin = builtin
+        self.data = data
+        self._created = created
+        self._updated = updated
+        self.metadata = metadata
+
+    @property
+    def creation_date(self) -> datetime | None:
+        return _datetime(self._created)
+
+    @property
+    def update_date(self) -> datetime | None:
+        return _datetime(self._updated)
+
+    @property
+    def required_parameters(self) -> list[str]:
+        return list(self.parameters.get("required", []))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.program_id, "builtin": self.is_builtin, **self.metadata}
+
+    def __repr__(self) -> str:
+        return f"<RuntimeProgram('{self.program_id}')>"
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.program_id}:",
+            f"  Name: {self.name}",
+            f"  Description: {self.description}",
+            f"  Version: {self.version}",
+            f"  Max execution time: {self.max_execution_time}",
+            f"  Built-in: {self.is_builtin}",
+        ]
+        if self.creation_date:
+            lines.append(f"  Creation date: {self.creation_date:%Y-%m-%d %H:%M:%S}")
+        if self.backend_requirements:
+            lines.append(f"  Backend requirements: {self.backend_requirements}")
+        lines.append("  Input parameters:")
+        props = self.parameters.get("properties", {})
+        if not props:
+            lines.append("    none")
+        for key, schema in props.items():
+            required = key in self.required_parameters
+            lines.append(f"    - {key}:")
+            if schema.get("description"):
+                lines.append(f"        Description: {schema['description']}")
+            if schema.get("type"):
+                lines.append(f"        Type: {schema['type']}")
+            if "default" in schema:
+                lines.append(f"        Default: {schema['default']}")
+            lines.append(f"        Required: {required}")
+        for title, schema in (("Interim results", self.interim_results), ("Returns", self.return_values)):
+            lines.append(f"  {title}: {schema.get('description') or schema.get('type') or 'none'}")
+        return "\n".join(lines)
+
+
+def _datetime(timestamp: float | None) -> datetime | None:
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, tz=timezone.utc)
+
+
+# -- built-ins ------------------------------------------------------------------
+def builtin_program(program_id: str) -> RuntimeProgram | None:
+    module = BUILTIN_PROGRAMS.get(program_id)
+    if module is None:
+        return None
+    return RuntimeProgram(program_id, import_module(module).METADATA, builtin=True)
+
+
+def builtin_decoder(program_id: str) -> str | None:
+    module = BUILTIN_PROGRAMS.get(program_id)
+    return getattr(import_module(module), "RESULT_DECODER", None) if module else None
+
+
+def from_row(row) -> RuntimeProgram:
+    return RuntimeProgram(row["id"], json.loads(row["metadata"]), data=row["data"],
+                          created=row["created"], updated=row["updated"])
+
+
+# -- upload checks -------------------------------------------------------------
+def read_source(data: str) -> str:
+    """``data`` is program source (it defines ``main``) or a path to a file holding it."""
+    if not isinstance(data, str):
+        raise _input_error("Program data must be source text or the path of a .py file.")
+    if "def main(" in data or "\n" in data:
+        return data
+    if os.path.isfile(data):
+        with open(data, encoding="utf-8") as handle:
+            return handle.read()
+    raise _input_error(
+        f"Program data {data[:60]!r} is neither program source (no 'def main(') nor an existing file."
+    )
+
+
+def check_source(source: str) -> None:
+    """Compile without running: a syntax error names its line; ``main`` must exist."""
+    try:
+        tree = ast.parse(source, filename="<program>")
+    except SyntaxError as exc:
+        raise _input_error(f"Program source has a syntax error on line {exc.lineno}: {exc.msg}.") from None
+    mains = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main"]
+    if not mains:
+        raise _input_error(
+            "Program source defines no top-level main(backend, user_messenger, **kwargs) function."
+        )
+    args = mains[0].args
+    if len(args.posonlyargs) + len(args.args) < 2:
+        raise _input_error("Program main() must accept (backend, user_messenger, **kwargs).")
+
+
+def load_metadata(metadata: dict | str | None) -> dict:
+    if metadata is None:
+        return {}
+    if isinstance(metadata, dict):
+        return json.loads(json.dumps(metadata))  # a private copy, and proof it is JSON
+    if isinstance(metadata, str) and os.path.isfile(metadata):
+        with open(metadata, encoding="utf-8") as handle:
+            try:
+                return json.load(handle)
+            except json.JSONDecodeError as exc:
+                raise _input_error(f"Program metadata file {metadata} is not valid JSON: {exc}") from None
+    raise _input_error("Program metadata must be a dict or the path of a JSON file.")
+
+
+def merge_metadata(base: dict, **overrides: Any) -> dict:
+    """Apply keyword overrides (``name=...``, ``parameters=...``) on top of ``base``."""
+    meta = dict(base)
+    spec = dict(meta.get("spec") or {})
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key in SPEC_KEYS:
+            spec[key] = value
+        else:
+            meta[key] = value
+    if spec:
+        meta["spec"] = spec
+    return meta
+
+
+def check_metadata(meta: dict) -> None:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    missing = [key for key in REQUIRED_METADATA if meta.get(key) in (None, "")]
+    if missing:
+        raise _input_error(f"Program metadata is missing {', '.join(missing)}; give them in metadata= "
+                           "or as keyword arguments.")
+    if not isinstance(meta["name"], str) or not _NAME.match(meta["name"]):
+        raise _input_error(f"Program name {meta['name']!r} must be letters, digits, '-', '_' or '.', "
+                           "starting with a letter or digit.")
+    limit = meta["max_execution_time"]
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit <= 0:
+        raise _input_error(f"max_execution_time must be a positive number of seconds, not {limit!r}.")
+    for key in SPEC_KEYS[1:]:
+        schema = (meta.get("spec") or {}).get(key)
+        if schema is None:
+            continue
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            raise _input_error(f"spec.{key} is not a valid JSON Schema: {exc.message}") from None
+
+
+# -- input validation ------------------------------------------------------------
+def validate_inputs(program: RuntimeProgram, inputs_json: dict) -> None:
+    """Check JSON-form inputs against ``spec.parameters``; name the offending parameter."""
+    schema = program.parameters
+    if not schema:
+        return
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    error = best_match(Draft202012Validator(schema).iter_errors(inputs_json))
+    if error is None:
+        return
+    if error.validator == "required":
+        missing = [name for name in schema.get("required", []) if name not in inputs_json]
+        raise _input_error(
+            f"Program '{program.program_id}' needs input parameter(s) {', '.join(map(repr, missing))}."
+        )
+    if error.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        raise _input_error(f"Program '{program.program_id}': {error.message}; "
+                           f"its parameters are {', '.join(allowed)}.")
+    path = list(error.absolute_path)
+    where = f"input parameter '{path[0]}'" if path else "inputs"
+    detail = error.message if len(error.message) < 200 else error.message[:200] + "…"
+    raise _input_error(f"Program '{program.program_id}': invalid {where}: {detail}.")

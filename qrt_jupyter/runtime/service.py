@@ -1,0 +1,421 @@
+"""``LocalRuntimeService``: the old ``IBMRuntimeService`` API, served on this machine.
+
+Code from IBM's runtime tutorials runs against it unchanged: the same methods,
+the same job object, the same exception classes (from
+``qiskit_ibm_runtime.exceptions``), inputs and results serialized with the same
+``RuntimeEncoder``/``RuntimeDecoder``. Everything lives under a *home*
+directory (``home=``, else ``$QRT_HOME``, else ``~/.qrt``) in one SQLite file
+that several kernels can share and that outlives kernel restarts.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from typing import Any, Callable
+
+from .events import JobEvent
+from .home import open_home
+from .ids import new_job_id, new_program_id, new_session_id
+from .options import RuntimeOptions
+from .programs import registry
+
+
+def _exc(name: str):
+    from qiskit_ibm_runtime import exceptions
+
+    return getattr(exceptions, name)
+
+
+@functools.cache
+def _unknown_backend_error():
+    """Raised for a backend name we do not have; caught as either client exception."""
+    from qiskit.providers.exceptions import QiskitBackendNotFoundError
+
+    class UnknownBackendError(_exc("IBMInputValueError"), QiskitBackendNotFoundError):
+        pass
+
+    return UnknownBackendError
+
+
+def _circuit_width(value: Any) -> int:
+    """The widest circuit in (nested) inputs, so "least busy" never picks a too-small device."""
+    from qiskit import QuantumCircuit
+
+    if isinstance(value, QuantumCircuit):
+        return value.num_qubits
+    if isinstance(value, dict):
+        return max((_circuit_width(v) for v in value.values()), default=0)
+    if isinstance(value, (list, tuple)):
+        return max((_circuit_width(v) for v in value), default=0)
+    return 0
+
+
+class LocalRuntimeService:
+    """The embedded Qiskit Runtime. ``LocalRuntimeService(home=None)``."""
+
+    def __init__(self, home=None):
+        self._home = open_home(home)
+
+    @property
+    def home(self):
+        """The directory holding this runtime's store."""
+        return self._home.path
+
+    @property
+    def channel(self) -> str:
+        return "local"
+
+    def __repr__(self) -> str:
+        return f"<LocalRuntimeService(home='{self._home.path}')>"
+
+    # -- programs ------------------------------------------------------------------
+    def programs(self, refresh: bool = False, limit: int | None = None, skip: int = 0) -> list:
+        """Built-in programs first, then uploaded ones, oldest first."""
+        from .programs.builtin import BUILTIN_PROGRAMS
+
+        programs = [registry.builtin_program(pid) for pid in BUILTIN_PROGRAMS]
+        programs += [registry.from_row(row) for row in self._home.store.list_programs()]
+        programs = programs[skip:]
+        return programs if limit is None else programs[:limit]
+
+    def program(self, program_id: str, refresh: bool = False):
+        """A program by id (or by name)."""
+        program = registry.builtin_program(program_id)
+        if program is not None:
+            return program
+        row = self._home.store.get_program(program_id)
+        if row is None:
+            names = ", ".join(p.program_id for p in self.programs()[:8])
+            raise _exc("RuntimeProgramNotFound")(
+                f"Program not found: '{program_id}'. Available programs: {names} (see service.programs())."
+            )
+        return registry.from_row(row)
+
+    def pprint_programs(self, refresh: bool = False, detailed: bool = False, limit: int = 20, skip: int = 0) -> None:
+        for program in self.programs(limit=limit, skip=skip):
+            if detailed:
+                print(program)
+            else:
+                print(f"{program.program_id}:\n  Name: {program.name}\n  Description: {program.description}")
+            print()
+
+    def upload_program(
+        self,
+        data: str,
+        metadata: dict | str | None = None,
+        name: str | None = None,
+        max_execution_time: float | None = None,
+        description: str | None = None,
+        version: str | None = None,
+        backend_requirements: dict | None = None,
+        parameters: dict | None = None,
+        return_values: dict | None = None,
+        interim_results: dict | None = None,
+    ) -> str:
+        """Check and store a program; return its id. Nothing of it runs here."""
+        source = registry.read_source(data)
+        registry.check_source(source)
+        meta = registry.merge_metadata(
+            registry.load_metadata(metadata), name=name, max_execution_time=max_execution_time,
+            description=description, version=version, backend_requirements=backend_requirements,
+            parameters=parameters, return_values=return_values, interim_results=interim_results,
+        )
+        registry.check_metadata(meta)
+        from .programs.builtin import BUILTIN_PROGRAMS
+
+        if meta["name"] in BUILTIN_PROGRAMS or self._home.store.get_program(meta["name"]) is not None:
+            raise _exc("IBMInputValueError")(
+                f"A program named '{meta['name']}' already exists; choose another name, or use "
+                "update_program() to change it."
+            )
+        program_id = new_program_id(meta["name"])
+        self._home.store.insert_program(program_id, meta["name"], source, json.dumps(meta))
+        return program_id
+
+    def update_program(
+        self,
+        program_id: str,
+        data: str | None = None,
+        metadata: dict | str | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        max_execution_time: float | None = None,
+        version: str | None = None,
+        backend_requirements: dict | None = None,
+        parameters: dict | None = None,
+        return_values: dict | None = None,
+        interim_results: dict | None = None,
+        spec: dict | None = None,
+    ) -> None:
+        """Change an uploaded program. Jobs already queued keep the code they were submitted with."""
+        program = self._uploaded(program_id, "updated")
+        source = program.data
+        if data is not None:
+            source = registry.read_source(data)
+            registry.check_source(source)
+        meta = dict(program.metadata)
+        if metadata is not None:
+            meta.update(registry.load_metadata(metadata))
+        meta = registry.merge_metadata(meta, **(spec or {}))
+        meta = registry.merge_metadata(
+            meta, name=name, description=description, max_execution_time=max_execution_time,
+            version=version, backend_requirements=backend_requirements, parameters=parameters,
+            return_values=return_values, interim_results=interim_results,
+        )
+        registry.check_metadata(meta)
+        other = self._home.store.get_program(meta["name"])
+        if other is not None and other["id"] != program.program_id:
+            raise _exc("IBMInputValueError")(f"A program named '{meta['name']}' already exists.")
+        self._home.store.update_program(program.program_id, meta["name"], source, json.dumps(meta))
+
+    def delete_program(self, program_id: str) -> None:
+        program = self._uploaded(program_id, "deleted")
+        self._home.store.delete_program(program.program_id)
+
+    def _uploaded(self, program_id: str, verb: str):
+        program = self.program(program_id)
+        if program.is_builtin:
+            raise _exc("IBMNotAuthorizedError")(
+                f"'{program_id}' is a built-in program and cannot be {verb}; upload your own instead."
+            )
+        return program
+
+    # -- backends ------------------------------------------------------------------
+    def backends(self, name: str | None = None, min_num_qubits: int | None = None,
+                 simulator: bool | None = None, operational: bool | None = None) -> list:
+        from .backends import LocalBackend, catalog
+
+        found = []
+        for info in catalog().values():
+            if name is not None and info.name != name:
+                continue
+            if min_num_qubits is not None and info.num_qubits < min_num_qubits:
+                continue
+            if simulator is not None and info.simulator != simulator:
+                continue
+            found.append(LocalBackend(info, self._pending_for(info.name)))
+        return found
+
+    def backend(self, name: str | None = None):
+        """A backend by name; no name: the least busy."""
+        if name is None:
+            return self.least_busy()
+        from .backends import LocalBackend, catalog
+
+        info = catalog().get(name)
+        if info is None:
+            names = list(catalog())
+            close = [n for n in names if name.lower().replace("ibmq_", "").replace("ibm_", "") in n][:5]
+            hint = ", ".join(close or names[:6])
+            raise _unknown_backend_error()(
+                f"Unknown backend '{name}'. Try one of: {hint} (service.backends() lists all {len(names)})."
+            )
+        return LocalBackend(info, self._pending_for(name))
+
+    def _pending_for(self, name: str) -> Callable[[], int]:
+        store = self._home.store
+        return lambda: store.pending_counts().get(name, 0)
+
+    def least_busy(self, min_num_qubits: int | None = None, filters: Callable | None = None):
+        """The backend with the fewest pending jobs per free slot; ties go to the simulator,
+        then to the smallest device that fits."""
+        from .backends import LocalBackend, catalog
+
+        pending = self._home.store.pending_counts()
+        candidates = [
+            info for info in catalog().values()
+            if min_num_qubits is None or info.num_qubits >= min_num_qubits
+        ]
+        if filters is not None:
+            candidates = [i for i in candidates if filters(LocalBackend(i, self._pending_for(i.name)))]
+        if not candidates:
+            raise _unknown_backend_error()(f"No backend has {min_num_qubits} or more qubits.")
+        best = min(candidates, key=lambda i: (pending.get(i.name, 0) / max(i.max_concurrency, 1),
+                                               not i.simulator, i.num_qubits, i.name))
+        return LocalBackend(best, self._pending_for(best.name))
+
+    # -- jobs ---------------------------------------------------------------------
+    def run(
+        self,
+        program_id: str,
+        inputs: dict | Any,
+        options: RuntimeOptions | dict | None = None,
+        callback: Callable[[str, Any], None] | None = None,
+        result_decoder=None,
+        session_id: str | None = None,
+    ):
+        """Validate, record and queue a job; return its :class:`RuntimeJob` at once."""
+        from qiskit_ibm_runtime import RuntimeEncoder
+
+        from .jobs import RuntimeJob
+
+        program = self.program(program_id)
+        opts = RuntimeOptions.coerce(options)
+        if session_id is not None:
+            opts.session_id = session_id
+        inputs = self._inputs_dict(inputs)
+
+        session = None
+        if opts.session_id is not None:
+            session = self.session_details(opts.session_id)
+            if session["state"] != "open":
+                raise _exc("RuntimeInvalidStateError")(
+                    f"Session {opts.session_id} is {session['state']} and accepts no new jobs; "
+                    "open a new Session."
+                )
+            if opts.backend_name is None:
+                opts.backend_name = session["backend_name"]
+
+        needed = max(int(program.backend_requirements.get("min_num_qubits", 0) or 0), _circuit_width(inputs))
+        if opts.backend_name is None:
+            backend = self.least_busy(min_num_qubits=needed or None)
+        else:
+            backend = self.backend(opts.backend_name)
+            if needed and backend.num_qubits < needed:
+                raise _exc("IBMInputValueError")(
+                    f"Backend '{backend.name}' has {backend.num_qubits} qubits but program "
+                    f"'{program.program_id}' with these inputs needs {needed}; choose a larger backend "
+                    f"(service.least_busy(min_num_qubits={needed}))."
+                )
+        if session is not None and session["backend_name"] not in (None, backend.name):
+            raise _exc("IBMInputValueError")(
+                f"Session {opts.session_id} runs on '{session['backend_name']}', not '{backend.name}'."
+            )
+
+        try:
+            inputs_text = json.dumps(inputs, cls=RuntimeEncoder)
+        except (TypeError, ValueError) as exc:
+            raise _exc("IBMInputValueError")(
+                f"Inputs of program '{program.program_id}' cannot be serialized: {exc}."
+            ) from None
+        registry.validate_inputs(program, json.loads(inputs_text))
+
+        limit = program.max_execution_time
+        if opts.max_execution_time is not None:
+            if opts.max_execution_time <= 0:
+                raise _exc("IBMInputValueError")("max_execution_time must be a positive number of seconds.")
+            limit = min(limit, opts.max_execution_time) if limit else opts.max_execution_time
+
+        if result_decoder is None and program.is_builtin:
+            result_decoder = registry.builtin_decoder(program.program_id)
+
+        home = self._home
+        scheduler = home.scheduler()
+        if session is not None and session["backend_name"] is None:
+            home.store.set_session_backend(opts.session_id, backend.name)
+        job_id = new_job_id()
+        home.store.insert_job(
+            id=job_id,
+            program_id=program.program_id,
+            program_data=None if program.is_builtin else program.data,
+            backend=backend.name,
+            inputs=inputs_text,
+            options=json.dumps(opts.to_dict()),
+            session_id=opts.session_id,
+            max_execution_time=limit,
+            log_level=opts.log_level,
+            owner=scheduler.token,
+        )
+        job = RuntimeJob(self, home.store.get_job(job_id), result_decoder=result_decoder)
+        if callback is not None:
+            job._attach(callback)
+        home.hub.emit(JobEvent(job_id, "status", "QUEUED"))
+        scheduler.wake()
+        return job
+
+    @staticmethod
+    def _inputs_dict(inputs) -> dict:
+        if inputs is None:
+            return {}
+        if isinstance(inputs, dict):
+            return dict(inputs)
+        for attr in ("to_dict", "__dict__"):
+            value = getattr(inputs, attr, None)
+            if value is not None:
+                return dict(value() if callable(value) else value)
+        raise _exc("IBMInputValueError")("inputs must be a dict of program parameters.")
+
+    def job(self, job_id: str):
+        from .jobs import RuntimeJob
+
+        row = self._home.store.get_job(job_id)
+        if row is None:
+            raise _exc("RuntimeJobNotFound")(
+                f"Job not found: '{job_id}'. service.jobs() lists recent jobs of this runtime "
+                f"(home {self._home.path})."
+            )
+        decoder = registry.builtin_decoder(row["program_id"])
+        return RuntimeJob(self, row, result_decoder=decoder)
+
+    def jobs(self, limit: int | None = 10, skip: int = 0, program_id: str | None = None,
+             pending: bool | None = None, backend_name: str | None = None,
+             session_id: str | None = None) -> list:
+        """Jobs newest first, across kernels and restarts."""
+        from .jobs import RuntimeJob
+
+        if program_id is not None and registry.builtin_program(program_id) is None:
+            row = self._home.store.get_program(program_id)
+            program_id = row["id"] if row is not None else program_id
+        rows = self._home.store.list_jobs(limit=limit, skip=skip, program_id=program_id,
+                                          pending=pending, backend_name=backend_name, session_id=session_id)
+        return [RuntimeJob(self, row, result_decoder=registry.builtin_decoder(row["program_id"])) for row in rows]
+
+    def delete_job(self, job_id: str) -> None:
+        job = self.job(job_id)
+        if not job.in_final_state():
+            job.cancel()
+            self._home.wait_final(job_id, 10)
+        self._home.store.delete_job(job_id)
+
+    # -- sessions -------------------------------------------------------------------
+    def open_session(self, backend_name: str | None = None, max_time: float | None = None) -> str:
+        if backend_name is not None:
+            backend_name = self.backend(backend_name).name
+        if max_time is not None and max_time <= 0:
+            raise _exc("IBMInputValueError")("max_time must be a positive number of seconds.")
+        session_id = new_session_id()
+        self._home.store.insert_session(session_id, backend_name, max_time)
+        return session_id
+
+    def close_session(self, session_id: str) -> None:
+        self._session_row(session_id)
+        self._home.store.close_session(session_id)
+        if self._home._scheduler is not None:
+            self._home._scheduler.wake()  # its queued jobs lose their priority now
+
+    def session_details(self, session_id: str) -> dict:
+        row = self._session_row(session_id)
+        state = row["state"]
+        if state == "open" and row["max_time"] is not None and time.time() > row["created"] + row["max_time"]:
+            self._home.store.close_session(session_id, state="expired")
+            state = "expired"
+        from datetime import datetime, timezone
+
+        def dt(t):
+            return None if t is None else datetime.fromtimestamp(t, tz=timezone.utc)
+
+        return {
+            "id": row["id"],
+            "backend_name": row["backend"],
+            "state": state,
+            "created": dt(row["created"]),
+            "closed": dt(row["closed"]),
+            "max_time": row["max_time"],
+            "jobs": self._home.store.session_job_ids(session_id),
+        }
+
+    def sessions(self, limit: int = 20, skip: int = 0) -> list[dict]:
+        return [self.session_details(row["id"]) for row in self._home.store.list_sessions(limit, skip)]
+
+    def _session_row(self, session_id: str):
+        row = self._home.store.get_session(session_id)
+        if row is None:
+            raise _exc("IBMInputValueError")(f"Session not found: '{session_id}'.")
+        return row
+
+    # -- events -----------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[JobEvent], None]) -> Callable[[], None]:
+        """Every job event of this home (see docs/internals.md); returns ``unsubscribe``."""
+        return self._home.subscribe(callback, None)

@@ -1,0 +1,394 @@
+"""SQLite persistence for programs, jobs, interim results, logs and sessions.
+
+One file per runtime home, shared by every kernel that opens that home: WAL
+mode lets readers run while a writer commits, and a busy timeout makes two
+writers wait for each other instead of failing. A job is never deleted when it
+runs; it only changes status, so a crash loses nothing that was recorded.
+
+Everything is stored as text produced by ``RuntimeEncoder``; this module never
+decodes it, so it imports no qiskit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS programs (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    data        TEXT NOT NULL,
+    metadata    TEXT NOT NULL,
+    created     REAL NOT NULL,
+    updated     REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id                  TEXT PRIMARY KEY,
+    program_id          TEXT NOT NULL,
+    program_data        TEXT,
+    backend             TEXT NOT NULL,
+    status              TEXT NOT NULL,
+    inputs              TEXT NOT NULL,
+    options             TEXT NOT NULL,
+    session_id          TEXT,
+    max_execution_time  REAL,
+    log_level           TEXT,
+    owner               TEXT,
+    created             REAL NOT NULL,
+    started             REAL,
+    finished            REAL,
+    updated             REAL NOT NULL,
+    result              TEXT,
+    error               TEXT,
+    reason              TEXT,
+    cancel_requested    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created DESC);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, backend);
+CREATE INDEX IF NOT EXISTS jobs_by_updated ON jobs (updated);
+CREATE INDEX IF NOT EXISTS jobs_by_session ON jobs (session_id);
+CREATE TABLE IF NOT EXISTS interim (
+    job_id  TEXT NOT NULL,
+    idx     INTEGER NOT NULL,
+    data    TEXT NOT NULL,
+    time    REAL NOT NULL,
+    PRIMARY KEY (job_id, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS logs (
+    job_id  TEXT NOT NULL,
+    idx     INTEGER NOT NULL,
+    stream  TEXT NOT NULL,
+    text    TEXT NOT NULL,
+    time    REAL NOT NULL,
+    PRIMARY KEY (job_id, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions (
+    id          TEXT PRIMARY KEY,
+    backend     TEXT,
+    max_time    REAL,
+    created     REAL NOT NULL,
+    closed      REAL,
+    state       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS owners (
+    token       TEXT PRIMARY KEY,
+    pid         INTEGER NOT NULL,
+    host        TEXT NOT NULL,
+    heartbeat   REAL NOT NULL
+);
+"""
+
+# Migrations from user_version N to N+1; index 0 creates version 1.
+_MIGRATIONS: list[str] = [_SCHEMA]
+
+JOB_COLUMNS = (
+    "id", "program_id", "backend", "status", "options", "session_id", "max_execution_time",
+    "log_level", "owner", "created", "started", "finished", "updated", "error", "reason",
+    "cancel_requested",
+)
+_JOB_SELECT = ", ".join(JOB_COLUMNS)
+
+
+class StoreError(RuntimeError):
+    """The store file cannot be used (newer schema, unreadable file)."""
+
+
+class Store:
+    """Typed access to the runtime's SQLite file; one connection per thread."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._migrate()
+
+    # -- connections and transactions ---------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @contextlib.contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``) that rolls back on error."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def _read(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        return self._conn().execute(sql, tuple(args)).fetchall()
+
+    def _migrate(self) -> None:
+        conn = self._conn()
+        with self.tx():
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"The job store {self.path} was written by a newer qrt_jupyter "
+                    f"(schema {version} > {SCHEMA_VERSION}); upgrade qrt_jupyter or use another home."
+                )
+            for step in range(version, SCHEMA_VERSION):
+                # statement by statement: executescript() would COMMIT mid-transaction
+                for statement in filter(str.strip, _MIGRATIONS[step].split(";")):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- programs -----------------------------------------------------------
+    def insert_program(self, program_id: str, name: str, data: str, metadata: str) -> None:
+        now = time.time()
+        with self.tx() as c:
+            c.execute(
+                "INSERT INTO programs (id, name, data, metadata, created, updated) VALUES (?,?,?,?,?,?)",
+                (program_id, name, data, metadata, now, now),
+            )
+
+    def update_program(self, program_id: str, name: str, data: str, metadata: str) -> None:
+        with self.tx() as c:
+            c.execute(
+                "UPDATE programs SET name=?, data=?, metadata=?, updated=? WHERE id=?",
+                (name, data, metadata, time.time(), program_id),
+            )
+
+    def delete_program(self, program_id: str) -> bool:
+        with self.tx() as c:
+            return c.execute("DELETE FROM programs WHERE id=?", (program_id,)).rowcount > 0
+
+    def get_program(self, id_or_name: str) -> sqlite3.Row | None:
+        rows = self._read("SELECT * FROM programs WHERE id=? OR name=?", (id_or_name, id_or_name))
+        return rows[0] if rows else None
+
+    def list_programs(self) -> list[sqlite3.Row]:
+        return self._read("SELECT * FROM programs ORDER BY created")
+
+    # -- jobs ---------------------------------------------------------------
+    def insert_job(self, **fields: Any) -> None:
+        now = time.time()
+        fields.setdefault("created", now)
+        fields.setdefault("updated", now)
+        fields.setdefault("status", "QUEUED")
+        names = ", ".join(fields)
+        marks = ", ".join("?" for _ in fields)
+        with self.tx() as c:
+            c.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", tuple(fields.values()))
+
+    def get_job(self, job_id: str) -> sqlite3.Row | None:
+        rows = self._read(f"SELECT {_JOB_SELECT} FROM jobs WHERE id=?", (job_id,))
+        return rows[0] if rows else None
+
+    def job_status(self, job_id: str) -> str | None:
+        rows = self._read("SELECT status FROM jobs WHERE id=?", (job_id,))
+        return rows[0][0] if rows else None
+
+    def job_blob(self, job_id: str, column: str) -> str | None:
+        if column not in ("inputs", "result", "program_data", "error"):
+            raise ValueError(column)
+        rows = self._read(f"SELECT {column} FROM jobs WHERE id=?", (job_id,))
+        return rows[0][0] if rows else None
+
+    def list_jobs(
+        self,
+        limit: int | None = 10,
+        skip: int = 0,
+        program_id: str | None = None,
+        pending: bool | None = None,
+        backend_name: str | None = None,
+        session_id: str | None = None,
+        status: str | None = None,
+    ) -> list[sqlite3.Row]:
+        where, args = [], []
+        if program_id is not None:
+            where.append("program_id=?")
+            args.append(program_id)
+        if backend_name is not None:
+            where.append("backend=?")
+            args.append(backend_name)
+        if session_id is not None:
+            where.append("session_id=?")
+            args.append(session_id)
+        if status is not None:
+            where.append("status=?")
+            args.append(status)
+        if pending is True:
+            where.append("status IN ('QUEUED','RUNNING')")
+        elif pending is False:
+            where.append("status IN ('DONE','ERROR','CANCELLED')")
+        sql = f"SELECT {_JOB_SELECT} FROM jobs"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?"
+        args += [-1 if limit is None else int(limit), int(skip)]
+        return self._read(sql, args)
+
+    def count_jobs(self) -> int:
+        return self._read("SELECT count(*) FROM jobs")[0][0]
+
+    def delete_job(self, job_id: str) -> bool:
+        with self.tx() as c:
+            c.execute("DELETE FROM interim WHERE job_id=?", (job_id,))
+            c.execute("DELETE FROM logs WHERE job_id=?", (job_id,))
+            return c.execute("DELETE FROM jobs WHERE id=?", (job_id,)).rowcount > 0
+
+    def set_status(self, job_id: str, status: str, *, only_if: Iterable[str] = (), **fields: Any) -> bool:
+        """Move a job to ``status`` if it is in one of ``only_if`` (any status if empty).
+
+        Conditional updates are how races settle: a cancel and a result arriving
+        together cannot both win.
+        """
+        fields["status"] = status
+        fields["updated"] = time.time()
+        sets = ", ".join(f"{k}=?" for k in fields)
+        sql = f"UPDATE jobs SET {sets} WHERE id=?"
+        args = list(fields.values()) + [job_id]
+        only_if = tuple(only_if)
+        if only_if:
+            sql += f" AND status IN ({','.join('?' for _ in only_if)})"
+            args += only_if
+        with self.tx() as c:
+            return c.execute(sql, args).rowcount > 0
+
+    def request_cancel(self, job_id: str) -> None:
+        with self.tx() as c:
+            c.execute("UPDATE jobs SET cancel_requested=1, updated=? WHERE id=?", (time.time(), job_id))
+
+    def queued_jobs(self) -> list[sqlite3.Row]:
+        """Every queued job in scheduling order: open sessions first, then FIFO."""
+        now = time.time()
+        return self._read(
+            """
+            SELECT j.id, j.backend, j.owner, j.session_id,
+                   CASE WHEN s.state = 'open' AND (s.max_time IS NULL OR s.created + s.max_time > ?)
+                        THEN 0 ELSE 1 END AS prio
+            FROM jobs j LEFT JOIN sessions s ON s.id = j.session_id
+            WHERE j.status = 'QUEUED'
+            ORDER BY prio, j.rowid
+            """,
+            (now,),
+        )
+
+    def running_jobs(self) -> list[sqlite3.Row]:
+        return self._read(f"SELECT {_JOB_SELECT} FROM jobs WHERE status='RUNNING'")
+
+    def pending_counts(self) -> dict[str, int]:
+        rows = self._read(
+            "SELECT backend, count(*) FROM jobs WHERE status IN ('QUEUED','RUNNING') GROUP BY backend"
+        )
+        return {backend: n for backend, n in rows}
+
+    def jobs_updated_since(self, since: float) -> list[sqlite3.Row]:
+        return self._read(
+            "SELECT id, status, owner, updated FROM jobs WHERE updated > ? ORDER BY updated", (since,)
+        )
+
+    # -- interim results and logs -------------------------------------------
+    def add_interim(self, rows: list[tuple[str, int, str, float]]) -> None:
+        with self.tx() as c:
+            c.executemany("INSERT OR REPLACE INTO interim (job_id, idx, data, time) VALUES (?,?,?,?)", rows)
+
+    def interim(self, job_id: str, start: int = 0) -> list[sqlite3.Row]:
+        return self._read(
+            "SELECT idx, data, time FROM interim WHERE job_id=? AND idx>=? ORDER BY idx", (job_id, start)
+        )
+
+    def interim_count(self, job_id: str) -> int:
+        return self._read("SELECT count(*) FROM interim WHERE job_id=?", (job_id,))[0][0]
+
+    def add_logs(self, rows: list[tuple[str, int, str, str, float]]) -> None:
+        with self.tx() as c:
+            c.executemany(
+                "INSERT OR REPLACE INTO logs (job_id, idx, stream, text, time) VALUES (?,?,?,?,?)", rows
+            )
+
+    def logs(self, job_id: str, start: int = 0) -> list[sqlite3.Row]:
+        return self._read(
+            "SELECT idx, stream, text, time FROM logs WHERE job_id=? AND idx>=? ORDER BY idx", (job_id, start)
+        )
+
+    def log_count(self, job_id: str) -> int:
+        return self._read("SELECT count(*) FROM logs WHERE job_id=?", (job_id,))[0][0]
+
+    def write_batch(self, interim_rows: list, log_rows: list) -> None:
+        """Interim results and log lines of many jobs in one transaction (the hot path)."""
+        if not interim_rows and not log_rows:
+            return
+        with self.tx() as c:
+            if interim_rows:
+                c.executemany(
+                    "INSERT OR REPLACE INTO interim (job_id, idx, data, time) VALUES (?,?,?,?)", interim_rows
+                )
+            if log_rows:
+                c.executemany(
+                    "INSERT OR REPLACE INTO logs (job_id, idx, stream, text, time) VALUES (?,?,?,?,?)",
+                    log_rows,
+                )
+
+    # -- sessions -----------------------------------------------------------
+    def insert_session(self, session_id: str, backend: str | None, max_time: float | None) -> None:
+        with self.tx() as c:
+            c.execute(
+                "INSERT INTO sessions (id, backend, max_time, created, state) VALUES (?,?,?,?, 'open')",
+                (session_id, backend, max_time, time.time()),
+            )
+
+    def get_session(self, session_id: str) -> sqlite3.Row | None:
+        rows = self._read("SELECT * FROM sessions WHERE id=?", (session_id,))
+        return rows[0] if rows else None
+
+    def set_session_backend(self, session_id: str, backend: str) -> None:
+        with self.tx() as c:
+            c.execute("UPDATE sessions SET backend=? WHERE id=? AND backend IS NULL", (backend, session_id))
+
+    def close_session(self, session_id: str, state: str = "closed") -> None:
+        with self.tx() as c:
+            c.execute(
+                "UPDATE sessions SET state=?, closed=? WHERE id=? AND state='open'",
+                (state, time.time(), session_id),
+            )
+
+    def list_sessions(self, limit: int = 20, skip: int = 0) -> list[sqlite3.Row]:
+        return self._read("SELECT * FROM sessions ORDER BY created DESC LIMIT ? OFFSET ?", (limit, skip))
+
+    def session_job_ids(self, session_id: str) -> list[str]:
+        return [r[0] for r in self._read("SELECT id FROM jobs WHERE session_id=? ORDER BY rowid", (session_id,))]
+
+    # -- owners (which process runs which jobs) -------------------------------
+    def heartbeat(self, token: str, pid: int, host: str) -> None:
+        with self.tx() as c:
+            c.execute(
+                "INSERT INTO owners (token, pid, host, heartbeat) VALUES (?,?,?,?) "
+                "ON CONFLICT(token) DO UPDATE SET heartbeat=excluded.heartbeat",
+                (token, pid, host, time.time()),
+            )
+
+    def owners(self) -> list[sqlite3.Row]:
+        return self._read("SELECT * FROM owners")
+
+    def remove_owner(self, token: str) -> None:
+        with self.tx() as c:
+            c.execute("DELETE FROM owners WHERE token=?", (token,))

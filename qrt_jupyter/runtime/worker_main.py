@@ -1,0 +1,166 @@
+"""The program that runs inside a worker process: ``python -m qrt_jupyter.runtime.worker_main FD``.
+
+Workers are started with ``subprocess`` rather than ``multiprocessing`` so that
+a user's script or notebook is never re-imported in the child (the spawn
+start method would re-run an unguarded ``__main__``). The parent passes one end
+of a socket pair as file descriptor FD; messages are pickled tuples:
+
+    parent → worker: ("run", job_id, kind, ref, backend_name, inputs_json, log_level)
+                     ("stop",)
+    worker → parent: ("ready", pid), ("interim", job_id, json), ("log", job_id, stream, text),
+                     ("result", job_id, json), ("error", job_id, traceback_text), ("idle", job_id)
+
+A worker imports qiskit and Aer once, then serves job after job, so a small job
+does not pay for a process start. It exits when the parent goes away.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import linecache
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+
+
+class _ConnStream(io.TextIOBase):
+    """stdout/stderr of the running program, sent to the client line by line."""
+
+    def __init__(self, send, job_id: str, name: str):
+        self._send, self._job_id, self.name = send, job_id, name
+        self._buffer = ""
+        self._lock = threading.Lock()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            self._buffer += text
+            if "\n" in self._buffer:
+                head, _, self._buffer = self._buffer.rpartition("\n")
+                self._send(("log", self._job_id, self.name, head + "\n"))
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._buffer:
+                self._send(("log", self._job_id, self.name, self._buffer))
+                self._buffer = ""
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit when the client process dies, even while a program is still running."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent_pid:
+            os._exit(0)
+
+
+def _load_main(kind: str, ref: str, job_id: str):
+    if kind == "builtin":
+        return importlib.import_module(ref).main
+    # uploaded source: compile under a pseudo file name registered in linecache,
+    # so tracebacks show the program's own lines
+    filename = f"<qrt program {job_id}>"
+    linecache.cache[filename] = (len(ref), None, ref.splitlines(True), filename)
+    namespace = {"__name__": "__qrt_program__", "__file__": filename}
+    exec(compile(ref, filename, "exec"), namespace)
+    return namespace["main"]
+
+
+def _format_error(exc: BaseException) -> str:
+    """The program's traceback without this module's frames."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb)).rstrip()
+
+
+def run_job(send, job_id, kind, ref, backend_name, inputs_json, log_level) -> None:
+    from qiskit_ibm_runtime import RuntimeDecoder, RuntimeEncoder
+
+    from .backends import make_backend
+    from .messenger import UserMessenger
+
+    out, err = _ConnStream(send, job_id, "stdout"), _ConnStream(send, job_id, "stderr")
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, str(log_level or "WARNING").upper(), logging.WARNING))
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        messenger = UserMessenger(send, job_id)
+        try:
+            main = _load_main(kind, ref, job_id)
+            backend = make_backend(backend_name)
+            inputs = json.loads(inputs_json, cls=RuntimeDecoder) if inputs_json else {}
+            value = main(backend, messenger, **inputs)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt from user code too
+            out.flush()
+            err.flush()
+            send(("error", job_id, _format_error(exc)))
+            return
+        out.flush()
+        err.flush()
+        if value is None and messenger.final_result is not None:
+            text = messenger.final_result
+        else:
+            try:
+                text = json.dumps(value, cls=RuntimeEncoder)
+            except Exception as exc:
+                send(("error", job_id, f"The program's return value could not be serialized: "
+                                       f"{type(exc).__name__}: {exc}"))
+                return
+        send(("result", job_id, text))
+    finally:
+        sys.stdout, sys.stderr = saved
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+def serve(conn: Connection) -> None:
+    lock = threading.Lock()
+
+    def send(message) -> None:
+        with lock:
+            conn.send(message)
+
+    # warm up: pay for these imports once, before the first job
+    import qiskit  # noqa: F401
+    import qiskit_aer  # noqa: F401
+    import qiskit_ibm_runtime  # noqa: F401
+
+    send(("ready", os.getpid()))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] == "stop":
+            return
+        if message[0] == "run":
+            run_job(send, *message[1:])
+            send(("idle", message[1]))
+
+
+def main(argv: list[str]) -> None:
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    conn = Connection(int(argv[1]))
+    try:
+        serve(conn)
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv)
