@@ -67,10 +67,23 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _backend_name(job: Any) -> str | None:
-    backend = _safe(job.backend) if callable(getattr(job, "backend", None)) else None
-    if backend is None:
-        backend = getattr(job, "_backend", None)
+def _backend_name(job: Any, ask: bool = False) -> str | None:
+    """The backend's name without blocking.
+
+    ``job.backend()`` is only called when ``ask`` is set (our local jobs): on an
+    IBM ``RuntimeJobV2`` without a backend it waits for the job to finish.
+    """
+    name = getattr(job, "backend_name", None)
+    if isinstance(name, str):
+        return name
+    backend = getattr(job, "_backend", None)
+    if backend is None:  # a primitive's job: the primitive may know its backend
+        owner = getattr(getattr(job, "_function", None), "__self__", None)
+        backend = getattr(owner, "_backend", None) or getattr(owner, "backend", None)
+        if callable(backend) and not hasattr(backend, "run"):
+            backend = None
+    if backend is None and ask and callable(getattr(job, "backend", None)):
+        backend = _safe(job.backend)
     if backend is None:
         return None
     name = getattr(backend, "name", None)
@@ -206,7 +219,7 @@ class LocalRuntimeJobMonitor(JobMonitor):
 
     kind = "local-runtime"
 
-    def __init__(self, job: Any, poller: Poller | None = None):
+    def __init__(self, job: Any, poller: Poller | None = None, **_options: Any):
         super().__init__(job, poller)
         self._ready = False
         self._buffer: list[Any] = []
@@ -225,7 +238,7 @@ class LocalRuntimeJobMonitor(JobMonitor):
                 self._logs.append(logs)
         self._update(
             program=getattr(job, "program_id", None),
-            backend=_backend_name(job),
+            backend=_backend_name(job, ask=True),
             queue_position=_safe(job.queue_position) if status in ("QUEUED",) else None,
             created=_aware(getattr(job, "creation_date", None)),
             started=_aware(getattr(job, "start_date", None)),
@@ -529,8 +542,11 @@ _monitors: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _monitors_lock = threading.Lock()
 
 
-def monitor_job(job: Any, poller: Poller | None = None) -> JobMonitor:
-    """The :class:`JobMonitor` of ``job``: one per job, shared by every view of it."""
+def monitor_job(job: Any, poller: Poller | None = None, **options: Any) -> JobMonitor:
+    """The :class:`JobMonitor` of ``job``: one per job, shared by every view of it.
+
+    ``options`` go to a new polled monitor (``min_interval``, ``max_interval``).
+    """
     if isinstance(job, JobMonitor):
         return job
     cls = adapter_for(job)
@@ -541,7 +557,7 @@ def monitor_job(job: Any, poller: Poller | None = None) -> JobMonitor:
         existing = _monitors.get(key)
         if existing is not None and (existing.active or existing.snapshot.is_final):
             return existing
-        monitor = cls(job, poller=poller)
+        monitor = cls(job, poller=poller, **options)
         _monitors[key] = monitor
         return monitor
 

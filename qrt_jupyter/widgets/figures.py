@@ -71,7 +71,9 @@ def _quasi_of(dist: Any) -> dict[str, float]:
 def quasi_distributions(result: Any) -> list[tuple[str, dict[str, float]]] | None:
     """``[(label, {bitstring: probability})]`` per circuit or pub, or None if ``result`` isn't a sampler's."""
     if isinstance(result, Mapping) and "quasi_dists" in result:
-        dists = result["quasi_dists"]
+        # JSON keeps the integer outcomes of quasi_dists as decimal strings
+        dists = [{int(k) if isinstance(k, str) and k.isdigit() else k: v for k, v in d.items()}
+                 for d in result["quasi_dists"]]
         return [(f"circuit {i}", _normalize(d)) for i, d in enumerate(dists)]
     quasi = getattr(result, "quasi_dists", None)
     if quasi is not None:

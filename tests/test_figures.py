@@ -1,0 +1,177 @@
+"""Figure builders from real qiskit results (headless: figures are checked as data)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from qiskit import QuantumCircuit
+from qiskit.primitives import EstimatorResult, SamplerResult, StatevectorEstimator, StatevectorSampler
+from qiskit.quantum_info import SparsePauliOp
+from qiskit.result import QuasiDistribution
+
+from qrt_jupyter.widgets import figures
+from qrt_jupyter.widgets.interim import InterimPlot
+
+
+def bell(measure: bool = True) -> QuantumCircuit:
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    if measure:
+        qc.measure_all()
+    return qc
+
+
+def ghz(n: int) -> QuantumCircuit:
+    qc = QuantumCircuit(n)
+    qc.h(range(n))  # uniform: 2**n outcomes
+    qc.measure_all()
+    return qc
+
+
+@pytest.fixture(scope="module")
+def v2_sampler_result():
+    return StatevectorSampler(seed=7).run([bell(), ghz(5)], shots=2000).result()
+
+
+@pytest.fixture(scope="module")
+def v1_sampler_result(v2_sampler_result):
+    """A seed-style SamplerResult built from real sampled counts, as the runtime's decoder makes it."""
+    dists = []
+    for pub in v2_sampler_result:
+        counts = pub.data.meas.get_int_counts()
+        shots = sum(counts.values())
+        dists.append(QuasiDistribution({k: v / shots for k, v in counts.items()}, shots=shots))
+    return SamplerResult(quasi_dists=dists, metadata=[{"shots": 2000}, {"shots": 2000}])
+
+
+def test_v2_sampler_result_gives_one_bar_group_per_pub(v2_sampler_result):
+    fig = figures.result_figure(v2_sampler_result)
+    assert isinstance(fig, go.Figure)
+    assert [t.type for t in fig.data] == ["bar", "bar"]
+    assert fig.layout.xaxis.type == "category"  # "00" must not become the number 0
+    bell_bars = dict(zip(fig.data[0].x, fig.data[0].y))
+    assert set(k for k, v in bell_bars.items() if v > 0) == {"00", "11"}
+    assert math.isclose(bell_bars["00"] + bell_bars["11"], 1.0)
+
+
+def test_top_outcomes_are_cut_and_the_rest_summed(v2_sampler_result):
+    fig = figures.result_figure(v2_sampler_result, top=4)
+    x = list(fig.data[1].x)
+    assert len(x) == 5 and x[-1] == "other"
+    assert math.isclose(sum(fig.data[1].y), 1.0)
+    assert "top 4" in fig.layout.title.text
+
+
+def test_v1_and_v2_sampler_results_draw_the_same_distribution(v1_sampler_result, v2_sampler_result):
+    v1 = figures.quasi_distributions(v1_sampler_result)
+    v2 = figures.quasi_distributions(v2_sampler_result)
+    assert len(v1) == len(v2) == 2
+    for (_, a), (_, b) in zip(v1, v2):
+        assert a.keys() == b.keys()
+        for key in a:
+            assert math.isclose(a[key], b[key])
+    fig = figures.result_figure(v1_sampler_result)
+    assert {k for k, v in zip(fig.data[0].x, fig.data[0].y) if v} == {"00", "11"}
+
+
+def test_undecoded_sampler_json_is_read_too():
+    dists = figures.quasi_distributions({"quasi_dists": [{"0": 0.25, "3": 0.75}], "metadata": [{}]})
+    assert dists == [("circuit 0", {"00": 0.25, "11": 0.75})]
+
+
+def test_qiskit_result_counts_are_normalised():
+    from qiskit_aer import AerSimulator
+
+    result = AerSimulator(seed_simulator=3).run(bell(), shots=1000).result()
+    (label, dist), = figures.quasi_distributions(result)
+    assert set(dist) == {"00", "11"} and math.isclose(sum(dist.values()), 1.0)
+
+
+def test_estimator_result_error_bars_from_variance_and_shots():
+    qc = bell(measure=False)
+    obs = [SparsePauliOp("ZZ"), SparsePauliOp("XX"), SparsePauliOp("ZI")]
+    exact = StatevectorEstimator().run([(qc, obs)]).result()[0].data.evs
+    variances = [1 - float(v) ** 2 for v in exact]
+    result = EstimatorResult(
+        values=np.asarray(exact),
+        metadata=[{"variance": var, "shots": 400} for var in variances],
+    )
+    labels, values, errors = figures.estimator_values(result)
+    assert values == pytest.approx([1.0, 1.0, 0.0], abs=1e-9)
+    assert errors == pytest.approx([math.sqrt(v / 400) for v in variances])
+    fig = figures.result_figure(result)
+    trace = fig.data[0]
+    assert list(trace.y) == pytest.approx(values)
+    assert trace.error_y.visible and list(trace.error_y.array) == pytest.approx(errors)
+    assert errors[2] == pytest.approx(0.05)  # <ZI> = 0 has variance 1: sqrt(1/400)
+
+
+def test_v2_estimator_result_uses_stds_and_labels_broadcast_values():
+    result = StatevectorEstimator(default_precision=0.01, seed=5).run(
+        [(bell(measure=False), [SparsePauliOp("ZZ"), SparsePauliOp("ZI")]), (bell(measure=False), "XX")]
+    ).result()
+    labels, values, errors = figures.estimator_values(result)
+    assert labels == ["pub 0 [0]", "pub 0 [1]", "pub 1"]
+    assert values[0] == pytest.approx(1.0, abs=0.1) and values[1] == pytest.approx(0.0, abs=0.1)
+    expected = [float(s) for pub in result for s in np.ravel(pub.data.stds)]
+    assert errors == pytest.approx(expected)
+    assert figures.quasi_distributions(result) is None
+    fig = figures.result_figure(result)
+    assert list(fig.data[0].x) == labels
+
+
+def test_results_without_a_picture():
+    assert figures.result_figure("All done!") is None
+    assert figures.result_summary("All done!") == "All done!"
+
+
+def test_summaries_name_the_main_numbers(v2_sampler_result):
+    assert figures.result_summary(v2_sampler_result).startswith("quasi-distribution ")
+    est = EstimatorResult(values=np.array([0.5]), metadata=[{"variance": 0.75, "shots": 100}])
+    assert figures.result_summary(est) == "values 0.5 ± 0.087"
+
+
+def test_interim_readers():
+    item = {"iteration": 3, "energy": -1.5, "flag": True, "nested": {"a": 1, "b": "x"}, "counts": {"0": 5}}
+    assert figures.interim_x(item, 10) == 3
+    assert figures.interim_x({"energy": 1}, 10) == 10
+    assert figures.numeric_fields(item) == {"energy": -1.5, "nested.a": 1.0}
+    assert figures.interim_counts(item) == {"0": 5.0}
+    assert figures.numeric_fields(2.5) == {"value": 2.5}
+    assert figures.numeric_fields("text") == {}
+
+
+def test_interim_plot_sends_only_new_points_as_segments():
+    plot = InterimPlot(figure_factory=go.Figure, max_segments=1000)
+    created = plot.extend([{"iteration": i, "energy": float(i)} for i in range(3)], 0)
+    assert created == [plot.lines] and plot.counts is None
+    plot.extend([{"iteration": i, "energy": float(i)} for i in range(3, 5)], 3)
+    first, segment = plot.lines.data
+    assert list(first.x) == [0, 1, 2]
+    assert list(segment.x) == [2, 3, 4]  # joined to the last point, then only the new ones
+    assert segment.showlegend is False and segment.line.color == first.line.color
+    assert plot.series_points("energy") == ([0, 1, 2, 3, 4], [0.0, 1.0, 2.0, 3.0, 4.0])
+
+
+def test_interim_plot_merges_segments_to_bound_the_trace_count():
+    plot = InterimPlot(figure_factory=go.Figure, max_segments=5)
+    for i in range(40):
+        plot.extend([{"iteration": i, "a": i, "b": -i}], i)
+        assert plot.trace_count <= 2 * (1 + 5)
+    xs = [x for t in plot.lines.data if t.name == "a" for x in t.x]
+    assert set(xs) == set(range(40))
+
+
+def test_interim_counts_histogram_shows_the_newest_counts():
+    plot = InterimPlot(figure_factory=go.Figure)
+    plot.extend([{"iteration": 0, "counts": {"00": 3, "11": 1}}, {"iteration": 1, "counts": {"01": 9}}], 0)
+    assert plot.lines is None
+    (bars,) = plot.counts.data
+    assert list(bars.x) == ["01"] and list(bars.y) == [9.0]
+    assert plot.counts.layout.title.text == "Counts (iteration 1)"
+    plot.extend([{"iteration": 2, "counts": {"10": 2, "11": 4}}], 2)
+    assert list(plot.counts.data[0].x) == ["11", "10"]

@@ -1,0 +1,260 @@
+"""The monitor layer on every kind of job, with real jobs (no timed assertions).
+
+``WAIT`` is a generous upper bound for a job to end; nothing asserts how fast.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from qiskit import QuantumCircuit
+from qiskit.primitives import PrimitiveResult, StatevectorSampler
+
+from qrt_jupyter.monitor import (
+    BackendSnapshot,
+    JobSnapshot,
+    PrefixView,
+    backend_snapshot,
+    monitor_job,
+)
+from qrt_jupyter.monitor.jobs import (
+    IBMRuntimeJobMonitor,
+    PrimitiveJobMonitor,
+)
+
+WAIT = 120
+
+
+def bell() -> QuantumCircuit:
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure_all()
+    return qc
+
+
+def mid_circuit_measurement() -> QuantumCircuit:
+    """StatevectorSampler rejects this inside the job, so the job ends in ERROR."""
+    qc = QuantumCircuit(1, 1)
+    qc.h(0)
+    qc.measure(0, 0)
+    qc.h(0)
+    qc.measure(0, 0)
+    return qc
+
+
+class Recorder:
+    def __init__(self, monitor):
+        self.snapshots: list[JobSnapshot] = []
+        self.unsubscribe = monitor.subscribe(self.snapshots.append)
+
+
+# -- snapshots ---------------------------------------------------------------
+
+
+def test_prefix_view_is_frozen_at_its_length():
+    items = [1, 2]
+    view = PrefixView(items)
+    items.append(3)
+    assert list(view) == [1, 2] and len(view) == 2 and view[-1] == 2
+    assert view[1:] == [2]
+    with pytest.raises(IndexError):
+        view[2]
+
+
+def test_snapshot_evolve_bumps_version_and_elapsed_needs_a_start():
+    snap = JobSnapshot(job_id="j")
+    assert snap.elapsed() is None and not snap.is_final and snap.logs == ""
+    done = snap.evolve(status="DONE")
+    assert done.version == snap.version + 1 and done.is_final and snap.status == "QUEUED"
+
+
+def test_backend_snapshot_of_fake_and_aer_backends():
+    from qiskit_aer import AerSimulator
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+    manila = backend_snapshot(FakeManilaV2())
+    assert manila == BackendSnapshot(name="fake_manila", num_qubits=5, operational=True, pending_jobs=0,
+                                     simulator=manila.simulator, status_msg=manila.status_msg)
+    aer = backend_snapshot(AerSimulator())
+    assert aer.name == "aer_simulator" and aer.operational
+
+
+# -- plain qiskit primitive jobs -------------------------------------------------
+
+
+def test_statevector_sampler_job_reaches_done_with_its_result():
+    job = StatevectorSampler(seed=1).run([bell()], shots=64)
+    monitor = monitor_job(job)
+    assert isinstance(monitor, PrimitiveJobMonitor)
+    assert monitor_job(job) is monitor  # one monitor per job
+    assert monitor.wait(WAIT)
+    snap = monitor.snapshot
+    assert snap.status == "DONE" and snap.has_result and snap.error is None
+    assert isinstance(snap.result, PrimitiveResult)
+    assert snap.program == "StatevectorSampler" and snap.kind == "primitive"
+    assert snap.created is not None and snap.finished is not None and snap.elapsed() >= 0
+    assert not monitor.active  # stopped by itself
+
+
+def test_aer_sampler_job_reaches_done_and_names_its_backend():
+    from qiskit_aer.primitives import SamplerV2
+
+    monitor = monitor_job(SamplerV2().run([bell()], shots=64))
+    recorder = Recorder(monitor)
+    assert monitor.wait(WAIT)
+    snap = monitor.snapshot
+    assert snap.status == "DONE" and isinstance(snap.result, PrimitiveResult)
+    assert snap.backend == "aer_simulator"
+    if recorder.snapshots:  # the job may have ended before we subscribed
+        assert recorder.snapshots[-1] is snap
+
+
+def test_primitive_job_failing_inside_reaches_error_with_the_message():
+    monitor = monitor_job(StatevectorSampler().run([mid_circuit_measurement()]))
+    assert monitor.wait(WAIT)
+    snap = monitor.snapshot
+    assert snap.status == "ERROR" and not snap.has_result
+    assert "mid-circuit measurements" in snap.error and snap.error.startswith("QiskitError")
+
+
+# -- qiskit-ibm-runtime local mode ---------------------------------------------
+
+
+def test_ibm_runtime_local_mode_job_reaches_done():
+    from qiskit_aer import AerSimulator
+    from qiskit_ibm_runtime import SamplerV2
+
+    job = SamplerV2(mode=AerSimulator()).run([bell()], shots=64)
+    monitor = monitor_job(job)
+    assert monitor.wait(WAIT)
+    snap = monitor.snapshot
+    assert snap.status == "DONE" and isinstance(snap.result, PrimitiveResult)
+    assert snap.program == "sampler" and snap.backend == "aer_simulator"
+    assert snap.session_id is None  # local mode reports the job id as session id: not a session
+
+
+def _local_mode_job_waiting_in_a_busy_executor():
+    """A qiskit-ibm-runtime local-mode job whose future has not started yet."""
+    from qiskit_aer import AerSimulator
+    from qiskit_ibm_runtime.fake_provider.local_runtime_job import LocalRuntimeJob
+
+    gate = threading.Event()
+    executor = ThreadPoolExecutor(max_workers=1)
+    executor.submit(gate.wait)  # occupies the only worker
+    sampler = StatevectorSampler()
+    future = executor.submit(lambda: sampler.run([bell()]).result())
+    job = LocalRuntimeJob(sampler.run, AerSimulator(), "sampler", {"pubs": [bell()]}, future=future)
+    return job, gate, executor
+
+
+def test_queued_local_mode_job_cancelled_before_it_runs():
+    job, gate, executor = _local_mode_job_waiting_in_a_busy_executor()
+    try:
+        monitor = monitor_job(job)
+        assert monitor.snapshot.status == "QUEUED"  # not the ERROR PrimitiveJob.status() reports
+        monitor.cancel()
+        assert monitor.wait(WAIT)
+        assert monitor.snapshot.status == "CANCELLED" and monitor.snapshot.error is None
+    finally:
+        gate.set()
+        executor.shutdown(wait=False)
+
+
+def test_queued_job_runs_when_its_executor_frees_up():
+    job, gate, executor = _local_mode_job_waiting_in_a_busy_executor()
+    monitor = monitor_job(job)
+    statuses: list[str] = []
+    monitor.subscribe(lambda s: statuses.append(s.status))
+    assert monitor.snapshot.status == "QUEUED"
+    gate.set()
+    assert monitor.wait(WAIT)
+    executor.shutdown(wait=False)
+    assert monitor.snapshot.status == "DONE" and statuses[-1] == "DONE"
+
+
+# -- qiskit-ibm-runtime RuntimeJobV2 ------------------------------------------------
+
+
+class ScriptedRuntimeClient:
+    """Answers RuntimeJobV2's REST calls the way IBM's service does, from a script of states.
+
+    Only IBM's client is replaced; the job class and our monitor are the real ones.
+    """
+
+    def __init__(self, states, result=None, reason=None, logs="line 1\n"):
+        self.states = list(states)
+        self.result = result
+        self.reason = reason
+        self.logs = logs
+        self.gets = 0
+        self.cancelled = False
+
+    def job_get(self, job_id, exclude_params=True):
+        self.gets += 1
+        state = "Cancelled" if self.cancelled else self.states[min(self.gets - 1, len(self.states) - 1)]
+        body = {"state": {"status": state}, "created": "2024-01-01T00:00:00Z"}
+        if self.reason and state == "Failed":
+            body["state"]["reason"] = self.reason
+        return body
+
+    def job_results(self, job_id):
+        from qiskit_ibm_runtime import RuntimeEncoder
+
+        return json.dumps(self.result, cls=RuntimeEncoder) if self.result is not None else "Traceback: boom"
+
+    def job_metadata(self, job_id):
+        return {"timestamps": {"created": "2024-01-01T00:00:00Z", "running": "2024-01-01T00:00:01Z",
+                               "finished": "2024-01-01T00:00:03Z"}, "usage": {}}
+
+    def job_logs(self, job_id):
+        return self.logs
+
+    def job_cancel(self, job_id):
+        self.cancelled = True
+
+
+def _ibm_job(client, program="sampler"):
+    from qiskit_ibm_runtime import RuntimeJobV2
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+    return RuntimeJobV2(backend=FakeManilaV2(), api_client=client, job_id="ibm-job-1",
+                        program_id=program, service=None, session_id="sess-1")
+
+
+def test_ibm_runtime_job_polled_to_done_with_decoded_result_and_logs():
+    result = StatevectorSampler(seed=3).run([bell()], shots=32).result()
+    client = ScriptedRuntimeClient(["Queued", "Queued", "Running", "Completed"], result=result)
+    monitor = monitor_job(_ibm_job(client), min_interval=0.01, max_interval=0.02)
+    assert isinstance(monitor, IBMRuntimeJobMonitor)
+    assert monitor.wait(WAIT)
+    snap = monitor.snapshot
+    assert snap.status == "DONE" and snap.kind == "ibm-runtime"
+    assert isinstance(snap.result, PrimitiveResult)
+    assert snap.backend == "fake_manila" and snap.program == "sampler" and snap.session_id == "sess-1"
+    assert snap.logs == "line 1\n"
+    assert snap.elapsed() == pytest.approx(2.0)  # from the service's metrics timestamps
+
+
+def test_ibm_runtime_job_failure_reports_the_service_message():
+    client = ScriptedRuntimeClient(["Running", "Failed"], reason="out of quota")
+    monitor = monitor_job(_ibm_job(client), min_interval=0.01, max_interval=0.02)
+    assert monitor.wait(WAIT)
+    snap = monitor.snapshot
+    assert snap.status == "ERROR" and "out of quota" in snap.error and snap.reason == "out of quota"
+
+
+def test_ibm_runtime_job_cancelled():
+    client = ScriptedRuntimeClient(["Queued"])
+    monitor = monitor_job(_ibm_job(client), min_interval=0.01, max_interval=0.02)
+    monitor.cancel()
+    assert monitor.wait(WAIT)
+    assert monitor.snapshot.status == "CANCELLED"
+
+
+def test_unknown_objects_are_refused():
+    with pytest.raises(TypeError):
+        monitor_job(object())
