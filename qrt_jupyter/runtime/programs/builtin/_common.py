@@ -115,22 +115,43 @@ def transpile(
     return list(pm.run(list(circuits)))
 
 
-def bind(circuit, values):
-    """Assign ``values`` in ``circuit.parameters`` order (the seed primitives' convention)."""
-    if values is None or len(values) == 0:
-        if circuit.num_parameters:
-            raise ValueError(
-                f"circuit {circuit.name!r} has {circuit.num_parameters} parameters "
-                "but no parameter_values were given"
-            )
-        return circuit
-    values = [float(v) for v in values]
-    if len(values) != circuit.num_parameters:
+def check_parameter_count(circuit, values) -> None:
+    """A mismatch fails here, naming the circuit, not deep inside qiskit."""
+    given = 0 if values is None else len(values)
+    if given != circuit.num_parameters:
         raise ValueError(
             f"circuit {circuit.name!r} has {circuit.num_parameters} parameters, "
-            f"got {len(values)} values"
+            f"got {given} parameter values"
         )
-    return circuit.assign_parameters(values)
+
+
+def bind(circuit, values):
+    """Assign ``values`` in ``circuit.parameters`` order (the seed primitives' convention)."""
+    check_parameter_count(circuit, values)
+    return circuit.assign_parameters([float(v) for v in values]) if values else circuit
+
+
+def bind_compiled(original, compiled, values):
+    """Bind ``values`` (in ``original.parameters`` order) into the transpiled ``compiled``.
+
+    Transpiling once and binding many times is how a parameter sweep stays cheap; a
+    parameter the transpiler optimised away simply has nothing left to bind.
+    """
+    check_parameter_count(original, values)
+    if not values:
+        return compiled
+    present = set(compiled.parameters)
+    mapping = {p: float(v) for p, v in zip(original.parameters, values) if p in present}
+    return compiled.assign_parameters(mapping) if mapping else compiled
+
+
+def compile_unique(circuits: list, backend, *transpile_args, remove_measurements=False):
+    """``{id(circuit): compiled}``: each distinct circuit object transpiled once."""
+    unique = {id(circuit): circuit for circuit in circuits}
+    sources = list(unique.values())
+    if remove_measurements:
+        sources = [circuit.remove_final_measurements(inplace=False) for circuit in sources]
+    return dict(zip(unique, transpile(sources, backend, *transpile_args)))
 
 
 def parameter_rows(parameter_values, count: int) -> list:
@@ -154,10 +175,20 @@ def run_counts(backend, circuits: list, shots: int, run_options: dict) -> list[d
 
 
 def measured_clbits(circuit) -> dict[int, int]:
-    """``{clbit index: physical qubit}`` of the circuit's final measurements."""
-    from mthree.utils import final_measurement_mapping
+    """``{clbit index: physical qubit}``: the qubit whose last measurement wrote each clbit.
 
-    return {int(c): int(q) for c, q in final_measurement_mapping(circuit).items()}
+    The mapping mthree's ``final_measurement_mapping`` computes, written against qiskit's
+    current ``CircuitInstruction`` API (mthree's uses the tuple form qiskit deprecated).
+    Mid-circuit measurements count too: their bits carry the same qubit's readout error,
+    and a clbit left out would be lost when counts are marginalised for M3.
+    """
+    mapping: dict[int, int] = {}
+    for instruction in reversed(circuit.data):
+        if instruction.operation.name == "measure":
+            clbit = circuit.find_bit(instruction.clbits[0]).index
+            if clbit not in mapping:
+                mapping[clbit] = circuit.find_bit(instruction.qubits[0]).index
+    return dict(sorted(mapping.items()))
 
 
 class ReadoutMitigator:

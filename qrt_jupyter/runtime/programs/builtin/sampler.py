@@ -104,9 +104,10 @@ def _run_seed_style(backend, circuits, parameter_values, circuit_indices, shots,
                 f"circuit {circuit.name!r} measures nothing: the sampler needs measurements"
             )
     rows = c.parameter_rows(parameter_values, len(circuits))
-    bound = [c.bind(circuit, row) for circuit, row in zip(circuits, rows)]
-    compiled = c.transpile(bound, backend, optimization_level, skip_transpilation,
+    isa = c.compile_unique(circuits, backend, optimization_level, skip_transpilation,
                            seed_transpiler)
+    compiled = [c.bind_compiled(circuit, isa[id(circuit)], row)
+                for circuit, row in zip(circuits, rows)]
     all_counts = c.run_counts(backend, compiled, shots, run_options)
 
     mitigator = None
