@@ -413,3 +413,20 @@ def test_circuit_runner_mitigation_adds_quasiprobabilities(manila):
     assert abs(1 - ones_quasi["11"]) < abs(1 - raw_ones)
     assert result.get_quasiprobabilities(1) == ones_quasi
     assert ones_quasi.nearest_probability_distribution()["11"] > raw_ones
+
+
+def test_circuit_runner_quasiprobabilities_on_the_ideal_simulator_are_the_frequencies(sim):
+    inputs = {"circuits": bell(), "shots": 400, "measurement_error_mitigation": True, **SEED}
+    result = run(circuit_runner, sim, inputs)
+    quasi = result.get_quasiprobabilities()
+    counts = result.get_counts()
+    assert quasi == {key: n / 400 for key, n in counts.items()}
+    assert quasi.mitigation_overhead == 1.0
+
+
+def test_sampler_v2_accepts_the_pub_objects_the_primitives_send(manila):
+    pubs = [SamplerPub.coerce((bell(),), 200)]
+    result = run(sampler, manila, {"pubs": pubs, "shots": 200, "run_options": SEED})
+    counts = result[0].data.meas.get_counts()
+    assert sum(counts.values()) == 200
+    assert counts.get("00", 0) + counts.get("11", 0) > 150  # noisy, but a Bell pair
