@@ -23,6 +23,7 @@ _homes: dict[Path, "RuntimeHome"] = {}
 _homes_lock = threading.Lock()
 
 POLL_SECONDS = 1.0
+ORPHAN_CHECK_SECONDS = 2.0
 
 
 def default_home() -> Path:
@@ -52,6 +53,22 @@ class RuntimeHome:
         self._scheduler: Scheduler | None = None
         self._poller: "StorePoller | None" = None
         self._lock = threading.Lock()
+        self._last_orphan_check = 0.0
+        self.check_orphans(force=True)
+
+    def check_orphans(self, force: bool = False) -> None:
+        """Settle what dead processes left: fail their running jobs, run their queued ones.
+
+        A scheduler does this on its own; a process that only reads (lists jobs,
+        waits for one) calls this now and then, so that jobs another kernel left
+        queued when it exited run without waiting for this process to submit one.
+        """
+        now = time.monotonic()
+        if not force and now - self._last_orphan_check < ORPHAN_CHECK_SECONDS:
+            return
+        self._last_orphan_check = now
+        if self._scheduler is not None:
+            return
         if settle_interrupted(self.store, None, self.hub.emit):
             self.scheduler()  # queued jobs of a process that is gone: run them now
 
@@ -78,6 +95,20 @@ class RuntimeHome:
 
                 self._scheduler = Scheduler(self.store, self.hub, self.path, resolve, capacity, _decode)
             return self._scheduler
+
+    def close(self) -> None:
+        """Stop this process's scheduler and workers for this home.
+
+        Its running jobs are marked interrupted; its queued jobs stay queued and
+        are run by the next process that opens the home.
+        """
+        with _homes_lock:
+            if _homes.get(self.path) is self:
+                del _homes[self.path]
+        with self._lock:
+            scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown()
 
     @property
     def my_token(self) -> str | None:
@@ -106,6 +137,10 @@ class RuntimeHome:
                 return status
             if deadline is not None and time.monotonic() >= deadline:
                 return status
+            self.check_orphans()
+            if self._scheduler is not None:
+                return self._scheduler.wait_final(job_id, None if deadline is None
+                                                  else max(0.0, deadline - time.monotonic()))
             time.sleep(0.2)
 
     # -- events ------------------------------------------------------------------
@@ -178,6 +213,7 @@ class StorePoller:
             if not watched:
                 continue
             try:
+                self.home.check_orphans()
                 self._poll(watched)
             except Exception:  # a locked or vanished store: try again next round
                 pass

@@ -63,6 +63,10 @@ class LocalRuntimeService:
         """The directory holding this runtime's store."""
         return self._home.path
 
+    def close(self) -> None:
+        """Stop this process's scheduler and worker processes for this home (see ``RuntimeHome.close``)."""
+        self._home.close()
+
     @property
     def channel(self) -> str:
         return "local"
@@ -340,6 +344,7 @@ class LocalRuntimeService:
     def job(self, job_id: str):
         from .jobs import RuntimeJob
 
+        self._home.check_orphans()
         row = self._home.store.get_job(job_id)
         if row is None:
             raise _exc("RuntimeJobNotFound")(
@@ -355,6 +360,7 @@ class LocalRuntimeService:
         """Jobs newest first, across kernels and restarts."""
         from .jobs import RuntimeJob
 
+        self._home.check_orphans()
         if program_id is not None and registry.builtin_program(program_id) is None:
             row = self._home.store.get_program(program_id)
             program_id = row["id"] if row is not None else program_id

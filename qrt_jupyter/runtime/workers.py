@@ -102,15 +102,18 @@ class WorkerPool:
         self._idle: list[Worker] = []
         self._all: set[Worker] = set()
         self._lock = threading.Lock()
+        self._closed = False
 
     def _start(self) -> Worker:
+        if self._closed:
+            raise RuntimeError("the worker pool was shut down")
         worker = Worker(self._on_message, self._log_path)
         self._all.add(worker)
         return worker
 
     def prestart(self) -> None:
         with self._lock:
-            while len(self._idle) < self.warm:
+            while len(self._idle) < self.warm and not self._closed:
                 self._idle.append(self._start())
 
     def acquire(self) -> Worker:
@@ -123,7 +126,7 @@ class WorkerPool:
                 self._all.discard(worker)
             else:
                 worker = self._start()
-            while len(self._idle) < self.warm:
+            while len(self._idle) < self.warm and not self._closed:
                 self._idle.append(self._start())
             return worker
 
@@ -132,7 +135,7 @@ class WorkerPool:
             worker.job_id = None
             if not worker.alive:
                 self._all.discard(worker)
-            elif len(self._idle) < self.max_idle:
+            elif not self._closed and len(self._idle) < self.max_idle:
                 self._idle.append(worker)
             else:
                 self._all.discard(worker)
@@ -144,11 +147,12 @@ class WorkerPool:
             self._all.discard(worker)
             if worker in self._idle:
                 self._idle.remove(worker)
-            while len(self._idle) < self.warm:
+            while len(self._idle) < self.warm and not self._closed:
                 self._idle.append(self._start())
 
     def shutdown(self) -> None:
         with self._lock:
+            self._closed = True
             workers, self._all, self._idle = list(self._all), set(), []
         for worker in workers:
             worker.kill()
