@@ -16,6 +16,7 @@ does not pay for a process start. It exits when the parent goes away.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import io
 import json
@@ -103,8 +104,14 @@ def run_job(send, job_id, kind, ref, backend_name, inputs_json, log_level) -> No
         try:
             main = _load_main(kind, ref, job_id)
             backend = make_backend(backend_name)
+            # backends are cached per worker; a program's set_options() must not outlive its job
+            saved_options = copy.copy(getattr(backend, "_options", None))
             inputs = json.loads(inputs_json, cls=RuntimeDecoder) if inputs_json else {}
-            value = main(backend, messenger, **inputs)
+            try:
+                value = main(backend, messenger, **inputs)
+            finally:
+                if saved_options is not None:
+                    backend._options = saved_options
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from user code too
             out.flush()
             err.flush()

@@ -47,3 +47,10 @@ def main(backend, user_messenger):
 def upload(service, source=LOOP, name="loop", schema=LOOP_SCHEMA, max_execution_time=60):
     return service.upload_program(source, name=name, description=f"test program {name}",
                                   max_execution_time=max_execution_time, parameters=schema)
+
+SET_SHOTS = '''
+def main(backend, user_messenger, shots=None):
+    if shots is not None:
+        backend.set_options(shots=shots)
+    return backend.options.shots
+'''

@@ -289,3 +289,13 @@ def test_service_subscribe_sees_every_job(svc):
     statuses = [e.data for e in events if e.job_id == job.job_id() and e.kind == "status"]
     assert statuses[0] == "QUEUED" and statuses[-1] == "DONE"
     assert any(e.kind == "backends" for e in events)
+
+
+def test_a_programs_backend_options_do_not_leak_into_the_next_job(svc):
+    from .programs import SET_SHOTS
+
+    program_id = upload(svc, source=SET_SHOTS, name="set-shots", schema=None)
+    opts = {"backend_name": "fake_athens"}
+    default = svc.run(program_id, {}, options=opts).result(timeout=60)
+    assert svc.run(program_id, {"shots": 7}, options=opts).result(timeout=60) == 7
+    assert svc.run(program_id, {}, options=opts).result(timeout=60) == default
