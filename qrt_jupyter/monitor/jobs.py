@@ -193,12 +193,13 @@ class JobMonitor:
         if final:
             self._stopped = True
             self._on_final()
-            self._final.set()
         for listener in listeners:
             try:
                 listener(new)
             except Exception:
                 log.exception("job monitor listener failed")
+        if final:  # after the listeners: whoever waits sees them notified
+            self._final.set()
         return True
 
     def _on_final(self) -> None:

@@ -64,6 +64,7 @@ class UpdatePump:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.flushes = 0  # total flushes done; tests and benchmarks read it
+        self._in_flight = 0  # flushes running now (drain waits for them too)
 
     # -- producers ------------------------------------------------------
     def mark_dirty(self, target: Flushable) -> None:
@@ -98,8 +99,13 @@ class UpdatePump:
             for key, _ in due:
                 del self._dirty[key]
                 self._last[key] = now
-        for _, target in due:
-            self._flush(target)
+            self._in_flight += len(due)
+        try:
+            for _, target in due:
+                self._flush(target)
+        finally:
+            with self._cond:
+                self._in_flight -= len(due)
         with self._cond:
             if not self._dirty:
                 return None
@@ -114,18 +120,24 @@ class UpdatePump:
         with self._cond:
             self._dirty.pop(id(target), None)
             self._last[id(target)] = self.clock()
-        self._flush(target)
+            self._in_flight += 1
+        try:
+            self._flush(target)
+        finally:
+            with self._cond:
+                self._in_flight -= 1
 
     def pending(self) -> int:
+        """Targets marked and not yet flushed, plus flushes running now."""
         with self._cond:
-            return len(self._dirty)
+            return len(self._dirty) + self._in_flight
 
     def drain(self, timeout: float = 5.0) -> bool:
-        """Wait (real time) until nothing is pending; True if it got there. For tests and scripts."""
+        """Wait (real time) until every mark has been flushed; True if it got there. For tests and scripts."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._cond:
-                if not self._dirty:
+                if not self._dirty and not self._in_flight:
                     return True
             if self._thread is None or not self._thread.is_alive():
                 self.run_once()
