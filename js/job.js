@@ -127,4 +127,5 @@ function render({ model, el: root }) {
   };
 }
 
+export { render };
 export default { render };

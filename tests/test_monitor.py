@@ -124,6 +124,7 @@ def test_primitive_job_failing_inside_reaches_error_with_the_message():
 # -- qiskit-ibm-runtime local mode ---------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # qiskit-ibm-runtime's legacy SamplerV2
 def test_ibm_runtime_local_mode_job_reaches_done():
     from qiskit_aer import AerSimulator
     from qiskit_ibm_runtime import SamplerV2

@@ -112,7 +112,8 @@ def test_estimator_job_widget_shows_values_with_error_bars():
     circuit = QuantumCircuit(2)
     circuit.h(0)
     circuit.cx(0, 1)
-    job = StatevectorEstimator(default_precision=0.05, seed=1).run([(circuit, [SparsePauliOp("ZZ"), SparsePauliOp("XI")])])
+    observables = [SparsePauliOp("ZZ"), SparsePauliOp("XI")]
+    job = StatevectorEstimator(default_precision=0.05, seed=1).run([(circuit, observables)])
     widget = watch(job)
     settle(widget)
     trace = widget.result_figure.data[0]
@@ -131,6 +132,7 @@ def test_failing_primitive_job_widget_shows_the_error():
     assert widget.result_figure is None and widget.view.children == (widget,)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # qiskit-ibm-runtime's legacy SamplerV2
 def test_ibm_runtime_local_mode_job_widget_reaches_done():
     from qiskit_aer import AerSimulator
     from qiskit_ibm_runtime import SamplerV2
@@ -200,7 +202,8 @@ def test_cancel_message_from_the_front_end_cancels_the_job():
     try:
         widget = watch(job)
         assert widget.status == "QUEUED" and widget.cancellable
-        widget.comm.handler({"content": {"data": {"method": "custom", "content": {"action": "cancel"}}}, "buffers": []})
+        click = {"method": "custom", "content": {"action": "cancel"}}  # what js/job.js sends
+        widget.comm.handler({"content": {"data": click}, "buffers": []})
         settle(widget)
         assert widget.status == "CANCELLED" and widget.error is None
     finally:
@@ -300,4 +303,39 @@ def test_local_sampler_program_result_figure(service):
     widget = watch(service.run("sampler", {"circuits": bell(), "shots": 256}))
     settle(widget)
     assert widget.status == "DONE", widget.error
-    assert {x for x, y in zip(widget.result_figure.data[0].x, widget.result_figure.data[0].y) if y} <= {"00", "11"}
+    bars = widget.result_figure.data[0]
+    assert {x for x, y in zip(bars.x, bars.y) if y} <= {"00", "11"}
+
+
+@pytest.mark.slow
+def test_in_a_real_kernel_updates_from_the_pump_thread_reach_the_front_end(tmp_path):
+    """ipykernel + ipywidgets: trait changes made on the pump's thread are sent as comm messages.
+
+    nbclient records every widget message it receives into the notebook's widget
+    state, as a front end would apply them; the kernel itself only waits.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from qrt_jupyter import LocalRuntimeService, watch\n"
+            f"svc = LocalRuntimeService(home={str(tmp_path)!r})\n"
+            "w = watch(svc.run('hello-world', {'iterations': 3}))\n"
+            "w"
+        ),
+        nbformat.v4.new_code_cell(
+            "import time\n"
+            "w.monitor.wait(120)\n"
+            "while w.status != 'DONE':\n"
+            "    time.sleep(0.05)"
+        ),
+        nbformat.v4.new_code_cell("time.sleep(0.5)"),
+    ]
+    NotebookClient(nb, timeout=WAIT, kernel_name="python3").execute()
+    output = nb.cells[0].outputs[0]["data"]
+    assert {"application/vnd.jupyter.widget-view+json", "text/html", "text/plain"} <= output.keys()
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    headers = [m["state"] for m in state.values() if m["model_name"] == "AnyModel" and "status" in m["state"]]
+    assert [(h["status"], h["interim_count"]) for h in headers] == [("DONE", 3)]

@@ -18,4 +18,6 @@ def asset_path(name: str) -> Path:
         candidate = folder / name
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(f"front-end asset {name!r} is missing: neither {_PACKAGE / 'js'} nor {_PACKAGE.parent / 'js'} has it")
+    raise FileNotFoundError(
+        f"front-end asset {name!r} is missing: neither {_PACKAGE / 'js'} nor {_PACKAGE.parent / 'js'} has it"
+    )

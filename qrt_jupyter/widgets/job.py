@@ -229,7 +229,8 @@ def summary_html(snap: JobSnapshot, result_summary: str = "") -> str:
     """Static HTML summary of a job (nbconvert without widget state, other front ends)."""
     colour = _STATUS_COLOURS.get(snap.status, "#8a6d00")
     rows = "".join(
-        f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(n)}</th><td>{html.escape(v)}</td></tr>"
+        f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(n)}</th>"
+        f"<td>{html.escape(v)}</td></tr>"
         for n, v in _facts(snap)
     )
     parts = [
