@@ -259,3 +259,117 @@ def test_ibm_runtime_job_cancelled():
 def test_unknown_objects_are_refused():
     with pytest.raises(TypeError):
         monitor_job(object())
+
+
+# -- our local runtime: pushed events ------------------------------------------------
+
+SLOW_PROGRAM = """
+import time
+
+def main(backend, user_messenger, seconds=60, **kwargs):
+    print("started")
+    for i in range(int(seconds * 10)):
+        user_messenger.publish({"iteration": i, "value": i})
+        time.sleep(0.1)
+    return "slept"
+"""
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return tmp_path_factory.mktemp("qrt-home")
+
+
+@pytest.fixture(scope="module")
+def service(home):
+    from qrt_jupyter import LocalRuntimeService
+
+    return LocalRuntimeService(home=home)
+
+
+@pytest.fixture(scope="module")
+def slow_program(service):
+    return service.upload_program(
+        SLOW_PROGRAM, metadata={"name": "slow-monitor", "description": "sleeps", "max_execution_time": 300}
+    )
+
+
+def wait_for(condition, timeout=WAIT):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def test_local_job_events_build_the_snapshot_without_polling(service):
+    from qrt_jupyter.monitor.jobs import LocalRuntimeJobMonitor
+
+    job = service.run("hello-world", {"iterations": 4})
+    monitor = monitor_job(job)
+    assert isinstance(monitor, LocalRuntimeJobMonitor)
+    assert monitor_job(service.job(job.job_id())) is monitor  # same job id, same monitor
+    recorder = Recorder(monitor)
+    assert monitor.wait(WAIT)
+    snap = monitor.snapshot
+    assert snap.status == "DONE" and snap.result == "All done!" and snap.kind == "local-runtime"
+    assert [r["iteration"] for r in snap.interim_results] == [0, 1, 2, 3]  # each once, in order
+    assert snap.program == "hello-world" and snap.backend and snap.max_execution_time
+    assert snap.started <= snap.finished and snap.queue_position is None
+    assert recorder.snapshots[-1] is snap
+    counts = [len(s.interim_results) for s in recorder.snapshots]
+    assert counts == sorted(counts)  # interim results only ever grow
+    assert all(s.status != "DONE" or s.has_result for s in recorder.snapshots)
+
+
+def test_monitor_of_a_finished_local_job_opens_final(service, home):
+    from qrt_jupyter import LocalRuntimeService
+
+    job = service.run("hello-world", {"iterations": 1})
+    job.wait_for_final_state(WAIT)
+    other = LocalRuntimeService(home=home)  # another handle on the same home, as after a restart
+    monitor = monitor_job(other.job(job.job_id()))
+    snap = monitor.snapshot
+    assert snap.status == "DONE" and snap.result == "All done!" and len(snap.interim_results) == 1
+
+
+def test_local_job_queue_position_then_cancelled_while_queued(service, slow_program):
+    first = service.run(slow_program, {"seconds": 60}, options={"backend_name": "fake_manila"})
+    second = service.run(slow_program, {"seconds": 60}, options={"backend_name": "fake_manila"})
+    try:
+        waiting = monitor_job(second)
+        assert wait_for(lambda: waiting.snapshot.queue_position == 1)
+        assert waiting.snapshot.status == "QUEUED"
+        waiting.cancel()
+        assert waiting.wait(WAIT)
+        assert waiting.snapshot.status == "CANCELLED" and waiting.snapshot.queue_position is None
+    finally:
+        for job in (first, second):
+            try:
+                job.cancel()
+            except Exception:
+                pass
+
+
+def test_local_running_job_cancelled_keeps_its_interims_and_logs(service, slow_program):
+    monitor = monitor_job(service.run(slow_program, {"seconds": 60}))
+    assert wait_for(lambda: len(monitor.snapshot.interim_results) >= 3)
+    assert monitor.snapshot.status == "RUNNING" and monitor.snapshot.started is not None
+    monitor.cancel()
+    assert monitor.wait(WAIT)
+    snap = monitor.snapshot
+    assert snap.status == "CANCELLED" and len(snap.interim_results) >= 3
+    assert "started" in snap.logs
+
+
+def test_local_job_error_carries_the_message(service):
+    program = service.upload_program(
+        "def main(backend, user_messenger, **kwargs):\n    raise RuntimeError('no luck')\n",
+        metadata={"name": "monitor-fails", "description": "fails", "max_execution_time": 300},
+    )
+    monitor = monitor_job(service.run(program, {}))
+    assert monitor.wait(WAIT)
+    assert monitor.snapshot.status == "ERROR" and "no luck" in monitor.snapshot.error

@@ -253,7 +253,11 @@ class LocalRuntimeJobMonitor(JobMonitor):
         for event in buffered:
             self._apply(event)
         if status in FINAL_STATUSES:
-            self._finalize_soon()
+            # already over: read the outcome now, on the caller's thread, so a view of an old
+            # job opens showing it (not the dispatcher thread: nothing else waits behind us)
+            with self._lock:
+                self._finalizing = True
+            self._finalize()
 
     def _on_event(self, event: Any) -> None:
         with self._lock:
