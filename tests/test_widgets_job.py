@@ -339,3 +339,12 @@ def test_in_a_real_kernel_updates_from_the_pump_thread_reach_the_front_end(tmp_p
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     headers = [m["state"] for m in state.values() if m["model_name"] == "AnyModel" and "status" in m["state"]]
     assert [(h["status"], h["interim_count"]) for h in headers] == [("DONE", 3)]
+
+
+def test_closing_the_widget_closes_its_figures_and_stops_listening():
+    widget = watch(StatevectorSampler().run([bell()], shots=16))
+    settle(widget)
+    figure = widget.result_figure
+    widget.close()
+    assert widget.comm is None and figure.comm is None and widget.view.comm is None
+    assert get_pump().pending() == 0

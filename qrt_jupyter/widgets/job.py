@@ -170,8 +170,17 @@ class JobWidget(anywidget.AnyWidget):
         self._pump.mark_dirty(self)
 
     def close(self) -> None:
+        """Stop listening and close the figures and the box too (their comms go away)."""
         self._unsubscribe()
         self._pump.forget(self)
+        with self._flush_lock:
+            plot = self._interim
+            for figure in (plot.lines, plot.counts) if plot is not None else ():
+                if figure is not None:
+                    figure.close()
+            if self.result_figure is not None:
+                self.result_figure.close()
+            self.view.close()
         super().close()
 
     # -- display -----------------------------------------------------------

@@ -100,6 +100,10 @@ class UpdatePump:
                 del self._dirty[key]
                 self._last[key] = now
             self._in_flight += len(due)
+            if len(self._last) > 1024:  # forget throttles that no longer hold anything back
+                self._last = {
+                    k: t for k, t in self._last.items() if k in self._dirty or now - t < self.min_interval
+                }
         try:
             for _, target in due:
                 self._flush(target)
