@@ -415,6 +415,25 @@ _RUN_FINISHED_JS = """
 """
 
 
+# Scroll the notebook's scroll container to the top and say how much of it is
+# hidden below the window. Lab scrolls `.jp-WindowedPanel-outer`; Notebook 7
+# scrolls its main panel.
+_SCROLL_TO_TOP_JS = """
+() => {
+  let hidden = 0;
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  if (!panel) return 0;
+  for (let node = panel.querySelector('.jp-Cell'); node; node = node.parentElement) {
+    if (node.scrollHeight > node.clientHeight + 1) {
+      hidden = Math.max(hidden, node.scrollHeight - node.clientHeight);
+      node.scrollTop = 0;
+    }
+  }
+  return hidden;
+}
+"""
+
+
 class NotebookPage:
     """A notebook open in JupyterLab or Notebook 7, worked the way a person would."""
 
@@ -467,6 +486,11 @@ class NotebookPage:
             url = self.server.notebook_url(path)
         self.page.goto(url)
         self.notebook.locator(".jp-Cell").first.wait_for(state="visible")
+        if self.kind == "lab":
+            # Fold the file browser away: more room for the notebook in screenshots.
+            current = self.page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+            if current.count():
+                current.first.click()
         self.wait_for_kernel_idle()
         return self
 
@@ -569,13 +593,7 @@ class NotebookPage:
         if not full:
             self.page.screenshot(path=str(path))
             return path
-        height = self.page.evaluate(
-            """() => {
-              const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer, .jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
-              if (!nb) return 0;
-              return nb.scrollHeight - nb.clientHeight;
-            }"""
-        )
+        height = self.page.evaluate(_SCROLL_TO_TOP_JS)
         extra = max(0, min(int(height or 0), 12_000))
         try:
             if extra:
