@@ -13,8 +13,9 @@ function fmtSeconds(s) {
   s = Math.max(0, s);
   if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${Math.floor(s % 60)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+  const rest = (n, unit) => (n ? ` ${n} ${unit}` : "");
+  if (m < 60) return `${m} min` + rest(Math.floor(s % 60), "s");
+  return `${Math.floor(m / 60)} h` + rest(m % 60, "min");
 }
 
 function el(tag, cls, text) {
