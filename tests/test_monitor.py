@@ -238,6 +238,7 @@ def test_ibm_runtime_job_polled_to_done_with_decoded_result_and_logs():
     assert snap.backend == "fake_manila" and snap.program == "sampler" and snap.session_id == "sess-1"
     assert snap.logs == "line 1\n"
     assert snap.elapsed() == pytest.approx(2.0)  # from the service's metrics timestamps
+    assert snap.created is not None
 
 
 def test_ibm_runtime_job_failure_reports_the_service_message():

@@ -399,9 +399,16 @@ class PolledJobMonitor(JobMonitor):
         self._interval = self.min_interval
         self._poll_lock = threading.Lock()
         self._update(**self._static_facts())
-        again = self._poll()
-        if again is not None:
-            self._poller.call_later(again, self._poll)
+        if self.first_poll_on_caller:
+            again = self._poll()
+            if again is not None:
+                self._poller.call_later(again, self._poll)
+        else:
+            self._poller.call_later(0, self._poll)
+
+    #: Poll once on the caller's thread so a new view opens with the true status. Off for jobs
+    #: whose every look is a network request: watch() must not wait for the service.
+    first_poll_on_caller = True
 
     def _static_facts(self) -> dict[str, Any]:
         job = self.job
@@ -496,10 +503,23 @@ class IBMRuntimeJobMonitor(PolledJobMonitor):
     min_interval = 0.5
     max_interval = 5.0
 
+    first_poll_on_caller = False
+
     def _static_facts(self) -> dict[str, Any]:
-        facts = super()._static_facts()
-        facts["session_id"] = _safe(lambda: self.job.session_id)
-        return facts
+        # The public properties (creation_date, session_id) ask the service when they are not
+        # cached: read the cached values here, the rest arrives with the first poll.
+        job = self.job
+        return dict(
+            program=getattr(job, "_program_id", None),
+            backend=_backend_name(job),
+            created=_aware(getattr(job, "_creation_date", None)),
+            session_id=getattr(job, "_session_id", None),
+        )
+
+    def _live_facts(self) -> dict[str, Any]:
+        if self._snapshot.created is not None:
+            return {}
+        return {"created": _aware(_safe(lambda: self.job.creation_date))}
 
     def _final_facts(self, status: str) -> dict[str, Any]:
         facts = super()._final_facts(status)
@@ -507,6 +527,8 @@ class IBMRuntimeJobMonitor(PolledJobMonitor):
         stamps = metrics.get("timestamps", {}) if isinstance(metrics, dict) else {}
         facts["started"] = _aware(stamps.get("running")) or facts.get("started") or self._snapshot.started
         facts["finished"] = _aware(stamps.get("finished")) or facts["finished"]
+        if self._snapshot.created is None:
+            facts["created"] = _aware(stamps.get("created"))
         logs = _safe(self.job.logs, None)
         if logs:
             with self._lock:
