@@ -315,7 +315,7 @@ class QRTMagics(Magics, Configurable):
             rows = [
                 (
                     _call(job, "job_id"),
-                    getattr(job, "program_id", ""),
+                    _program_of(job),
                     _name_of(getattr(job, "backend_name", None) or _safe_call(job, "backend")),
                     status_name(_safe_call(job, "status")),
                     _safe_call(job, "creation_date"),
@@ -637,7 +637,7 @@ class _TextJobView:
         self.line = JobStatusLine(
             job,
             status="",
-            program_id=getattr(job, "program_id", "") or "",
+            program_id=_program_of(job),
             backend=_name_of(backend) if backend is not None else "",
         )
         subscribe = getattr(job, "subscribe", None)
@@ -749,6 +749,15 @@ def _name_of(obj: Any) -> str:
         return obj
     name = _call(obj, "name")
     return name if isinstance(name, str) else str(obj)
+
+
+def _program_of(job: Any) -> str:
+    """The program a job runs; qiskit-ibm-runtime's V2 jobs call it ``primitive_id``."""
+    for attr in ("program_id", "primitive_id"):
+        value = _safe_call(job, attr)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def _program_id(program: Any) -> str:
