@@ -159,4 +159,5 @@ function render({ model, el }) {
   };
 }
 
+export { render };
 export default { render };

@@ -19,6 +19,7 @@ import threading
 from typing import Any
 
 from ..monitor import backend_snapshot
+from ._tables import TABLE_CSS
 from .pump import get_pump
 
 __all__ = [
@@ -121,7 +122,7 @@ def backends_html(rows: list[dict]) -> str:
             f"<td>{r['num_qubits'] if r['num_qubits'] is not None else ''}</td><td>{state}</td>"
             f"<td>{r['pending_jobs']}</td><td>{mark}</td></tr>"
         )
-    return f"<table class='qrt-backends'>{head}{''.join(body)}</table>"
+    return f"{TABLE_CSS}<table class='qrt-table qrt-backends'>{head}{''.join(body)}</table>"
 
 
 def backends_text(rows: list[dict]) -> str:
@@ -359,7 +360,7 @@ def device_details_html(details: dict) -> str:
         ("Median two-qubit error", _fmt(details.get("two_qubit_error_median"))),
     ]
     rows = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(str(v))}</td></tr>" for k, v in summary)
-    parts = [f"<h4 style='margin:4px 0'>{name}</h4><table>{rows}</table>"]
+    parts = [f"{TABLE_CSS}<h4 style='margin:4px 0'>{name}</h4><table class='qrt-table'>{rows}</table>"]
     if details.get("simulator") and not details.get("coupling_map"):
         parts.append("<p>Ideal simulator: every qubit coupled to every other, no errors.</p>")
     qubits = [q for q in details.get("qubits") or () if any(q.get(k) is not None for k in ("t1", "readout_error"))]
@@ -370,13 +371,13 @@ def device_details_html(details: dict) -> str:
             f"<td>{_fmt(q.get('readout_error'))}</td><td>{_fmt(q.get('sx_error'))}</td></tr>"
             for q in qubits
         )
-        parts.append(f"<div style='max-height:260px;overflow:auto'><table>{head}{body}</table></div>")
+        parts.append(f"<div style='max-height:260px;overflow:auto'><table class='qrt-table'>{head}{body}</table></div>")
     edges = details.get("edge_errors") or []
     if edges:
         gate = html.escape(details.get("two_qubit_gate") or "two-qubit")
         body = "".join(f"<tr><td>{a}–{b}</td><td>{_fmt(e)}</td></tr>" for a, b, e in edges)
         parts.append(
-            f"<div style='max-height:200px;overflow:auto'><table><tr><th>Pair</th><th>{gate} error</th></tr>"
+            f"<div style='max-height:200px;overflow:auto'><table class='qrt-table'><tr><th>Pair</th><th>{gate} error</th></tr>"
             f"{body}</table></div>"
         )
     return "".join(parts)

@@ -35,6 +35,7 @@ from .job_table import (
     filter_options,
     with_filters,
 )
+from ._tables import TABLE_CSS
 from .pump import get_pump
 
 __all__ = ["JobsView", "job_rows_html", "job_rows_text"]
@@ -241,7 +242,7 @@ def job_rows_html(rows: list[dict]) -> str:
     )
     if not rows:
         body = f"<tr><td colspan='{len(_KEYS)}'>No jobs.</td></tr>"
-    return f"<table class='qrt-jobs'>{head}{body}</table>"
+    return f"{TABLE_CSS}<table class='qrt-table qrt-jobs'>{head}{body}</table>"
 
 
 def job_rows_text(rows: list[dict]) -> str:

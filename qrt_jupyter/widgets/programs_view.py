@@ -13,6 +13,7 @@ import json
 import threading
 from typing import Any, Mapping
 
+from ._tables import TABLE_CSS
 from .pump import get_pump
 from .schema_form import FormError, SchemaForm
 
@@ -78,7 +79,7 @@ def program_html(info: dict) -> str:
         for k, v in facts
         if v not in (None, "")
     )
-    parts = [f"<h4 style='margin:4px 0'>{e(str(info['name']))}</h4><table>{rows}</table>"]
+    parts = [f"{TABLE_CSS}<h4 style='margin:4px 0'>{e(str(info['name']))}</h4><table class='qrt-table'>{rows}</table>"]
     schema = info["parameters"] or {}
     props = schema.get("properties") or {}
     required = set(schema.get("required") or ())
@@ -91,7 +92,7 @@ def program_html(info: dict) -> str:
             f"<td>{e(str(p.get('description', '')) if isinstance(p, Mapping) else '')}</td></tr>"
             for name, p in props.items()
         )
-        parts.append(f"<table>{head}{body}</table>")
+        parts.append(f"<table class='qrt-table'>{head}{body}</table>")
     else:
         parts.append("<p><i>No parameter schema: any inputs are accepted.</i></p>")
     return "".join(parts)
@@ -149,7 +150,7 @@ class ProgramsView:
         self.widget = w.VBox(
             [
                 self.select,
-                w.HBox([self.metadata], layout=w.Layout(max_height="320px", overflow="auto")),
+                self.metadata,
                 self.form_box,
                 w.HBox([self.backend, self.run_button]),
                 self.status,

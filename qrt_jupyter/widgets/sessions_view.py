@@ -14,6 +14,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
+from ._tables import TABLE_CSS
 from .jobs_view import JobsView
 from .pump import get_pump
 
@@ -61,7 +62,7 @@ def sessions_html(rows: list[dict]) -> str:
     )
     if not rows:
         body = "<tr><td colspan='7'>No sessions yet.</td></tr>"
-    return f"<table class='qrt-sessions'>{head}{body}</table>"
+    return f"{TABLE_CSS}<table class='qrt-table qrt-sessions'>{head}{body}</table>"
 
 
 def _seconds(value) -> str:
