@@ -25,6 +25,7 @@ from .pump import get_pump
 __all__ = [
     "BackendsView",
     "backend_rows",
+    "least_busy_name",
     "backends_html",
     "backends_text",
     "coupling_layout",
@@ -43,11 +44,14 @@ TWO_QUBIT_GATES = ("ecr", "cz", "cx")
 # -- rows ------------------------------------------------------------------------
 
 
-def backend_rows(backends) -> list[dict]:
+def backend_rows(backends, least_busy: str | None = None) -> list[dict]:
     """One JSON-able dict per backend, the least busy one marked.
 
-    "Least busy" follows ``qiskit_ibm_runtime``'s rule: the operational backend
-    with the fewest pending jobs, the first one in the service's order on a tie.
+    ``least_busy`` is the name the service itself gives (``service.least_busy()``),
+    so the mark shows where a job without a backend will really go (the local
+    runtime weighs queues by each backend's concurrency). Without it,
+    ``qiskit_ibm_runtime``'s rule: the operational backend with the fewest
+    pending jobs, the first one in the service's order on a tie.
     """
     rows = []
     for backend in backends:
@@ -63,10 +67,24 @@ def backend_rows(backends) -> list[dict]:
                 "least_busy": False,
             }
         )
-    candidates = [r for r in rows if r["operational"]]
-    if candidates:
-        min(candidates, key=lambda r: r["pending_jobs"])["least_busy"] = True
+    marked = [r for r in rows if r["name"] == least_busy]
+    if not marked:
+        candidates = [r for r in rows if r["operational"]]
+        marked = [min(candidates, key=lambda r: r["pending_jobs"])] if candidates else []
+    for row in marked[:1]:
+        row["least_busy"] = True
     return rows
+
+
+def least_busy_name(service) -> str | None:
+    """The name of ``service.least_busy()``, or None if the service cannot say."""
+    finder = getattr(service, "least_busy", None)
+    if not callable(finder):
+        return None
+    try:
+        return backend_snapshot(finder()).name
+    except Exception:  # no backend at all, or a service that cannot tell right now
+        return None
 
 
 def queue_figure(rows: list[dict]):
@@ -428,7 +446,7 @@ class BackendsView:
     # -- reading --------------------------------------------------------------
     def read(self) -> list[dict]:
         try:
-            rows = backend_rows(self.service.backends())
+            rows = backend_rows(self.service.backends(), least_busy_name(self.service))
             self.error = ""
         except Exception as exc:  # a service that cannot list backends right now
             rows, self.error = [], f"{type(exc).__name__}: {exc}"

@@ -29,7 +29,7 @@ from typing import Any, Mapping
 
 import ipywidgets as w
 
-from .backends_view import BackendsView, backend_rows, backends_html, backends_text
+from .backends_view import BackendsView, backend_rows, backends_html, backends_text, least_busy_name
 from .jobs_view import JobsView, job_rows_html, job_rows_text
 from .programs_view import ProgramsView
 from .pump import get_pump
@@ -172,7 +172,7 @@ class Dashboard(w.VBox):
         page = self.jobs.page
         job_rows = list(page.rows) if page is not None else []
         try:
-            backends = backend_rows(self.service.backends())
+            backends = backend_rows(self.service.backends(), least_busy_name(self.service))
         except Exception:
             backends = []
         return job_rows, backends
