@@ -1,0 +1,34 @@
+"""IBM Quantum behind the same API as the local runtime (layer 2; see docs/ibm.md).
+
+``connect()`` opens a saved account and returns an :class:`IBMService`; the
+error classes say in one line what went wrong. Names resolve lazily so that
+``import qrt_jupyter.ibm`` (done by ``%qrt_service``) costs nothing until used.
+"""
+
+from importlib import import_module
+
+_EXPORTS = {
+    "connect": "qrt_jupyter.ibm.service",
+    "IBMService": "qrt_jupyter.ibm.service",
+    "IBMBackendHandle": "qrt_jupyter.ibm.backends",
+    "IBMConnectionError": "qrt_jupyter.ibm.errors",
+    "IBMAccountNotFoundError": "qrt_jupyter.ibm.errors",
+    "IBMAuthenticationError": "qrt_jupyter.ibm.errors",
+    "IBMNetworkError": "qrt_jupyter.ibm.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'qrt_jupyter.ibm' has no attribute {name!r}") from None
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__
