@@ -43,6 +43,10 @@ from pathlib import Path
 
 import pytest
 
+# The notebooks under tests/e2e/notebooks/ are fixtures for the browser tests,
+# not tutorials: keep `pytest --nbval-lax tests` from running them on their own.
+collect_ignore_glob = ["notebooks/*.ipynb"]
+
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 E2E_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
@@ -364,13 +368,16 @@ def _artifact_stem(node) -> str:
 
 def _page_fixture(request, browser, server, kind: str):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    stem = _artifact_stem(request.node)
+    for old in ARTIFACTS.glob(f"{stem}-*"):  # screenshots of an earlier run would mislead
+        old.unlink()
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(UI_TIMEOUT)
     page = context.new_page()
     console: list[str] = []
     page.on("console", lambda m: console.append(f"[{m.type}] {m.text}"))
     page.on("pageerror", lambda e: console.append(f"[pageerror] {e}"))
-    nb = NotebookPage(page, server, kind, _artifact_stem(request.node), console)
+    nb = NotebookPage(page, server, kind, stem, console)
     try:
         yield nb
     finally:
@@ -430,6 +437,38 @@ _SCROLL_TO_TOP_JS = """
     }
   }
   return hidden;
+}
+"""
+
+
+# Keeps, per job widget (``.qrt-job``, keyed by its job id), every distinct
+# (status, scatter points, bars) it has shown, in order: what a person watching
+# the page would have seen, however quickly it passed. The plots are the
+# widget's siblings in its VBox.
+_RECORD_JOB_WIDGETS_JS = """
+() => {
+  if (window.__qrtJobs) return;
+  window.__qrtJobs = {};
+  const record = () => {
+    for (const job of document.querySelectorAll('.qrt-job')) {
+      const id = (job.querySelector('.qrt-job-id') || {}).textContent;
+      if (!id) continue;
+      const box = job.closest('.widget-vbox') || job.parentElement;
+      const state = [
+        job.dataset.status || '',
+        box.querySelectorAll('.scatterlayer .point').length,
+        box.querySelectorAll('.barlayer .point').length,
+      ];
+      const seen = (window.__qrtJobs[id] = window.__qrtJobs[id] || []);
+      const last = seen[seen.length - 1];
+      if (!last || last.some((v, i) => v !== state[i])) seen.push(state);
+    }
+  };
+  new MutationObserver(record).observe(document.body, {
+    subtree: true, childList: true, characterData: true,
+    attributes: true, attributeFilter: ['data-status'],
+  });
+  record();
 }
 """
 
@@ -546,6 +585,54 @@ class NotebookPage:
                 self.server.api("DELETE", f"/api/sessions/{session['id']}")
 
     # -- what a person sees
+
+    def record_job_widgets(self) -> None:
+        """Start keeping the history of every job widget (call before running cells)."""
+        self.page.evaluate(_RECORD_JOB_WIDGETS_JS)
+
+    def job_widget_history(self) -> dict[str, list[tuple[str, int, int]]]:
+        """job id -> the distinct (status, scatter points, bars) its widget showed, in order."""
+        seen = self.page.evaluate("() => window.__qrtJobs || {}")
+        return {job_id: [tuple(state) for state in states] for job_id, states in seen.items()}
+
+    @property
+    def job_widgets(self):
+        """The header of every job widget (``js/job.js``); ``data-status`` holds the status."""
+        return self.notebook.locator(".qrt-job")
+
+    def job_box(self, header):
+        """The job widget's whole view (header and plots) around ``header``."""
+        return header.locator("xpath=ancestor::div[contains(@class, 'widget-vbox')][1]")
+
+    def wait_for_job_status(self, header, *statuses: str, timeout: float = RUN_ALL_TIMEOUT) -> str:
+        """Until the widget's status badge shows one of ``statuses``; returns it."""
+        pattern = "|".join(re.escape(s) for s in statuses)
+        header.locator(".qrt-badge").filter(has_text=re.compile(rf"^({pattern})$")).wait_for(timeout=timeout)
+        return header.locator(".qrt-badge").inner_text()
+
+    def plot(self, container, title: str):
+        """The plotly plot titled ``title`` inside ``container``."""
+        return container.locator(".js-plotly-plot").filter(
+            has=self.page.locator(".gtitle", has_text=title)
+        ).first
+
+    @staticmethod
+    def drawn_marks(plot) -> dict:
+        """How many scatter points and bars of non-zero size ``plot`` has drawn, and its x labels."""
+        return plot.evaluate(
+            """(el) => {
+              const sized = (nodes) => [...nodes].filter(n => {
+                const box = n.getBBox ? n.getBBox() : n.getBoundingClientRect();
+                return box.width > 0 && box.height > 0;
+              }).length;
+              return {
+                points: sized(el.querySelectorAll('.scatterlayer .point')),
+                bars: sized(el.querySelectorAll('.barlayer .point path')),
+                traces: el.querySelectorAll('.trace').length,
+                xticks: [...el.querySelectorAll('.xtick text')].map(t => t.textContent),
+              };
+            }"""
+        )
 
     def prompts(self) -> list[str]:
         return [t.strip() for t in self.code_cells.locator(".jp-InputPrompt").all_inner_texts()]
