@@ -151,7 +151,6 @@ def test_schema_form_draws_one_typed_input_per_parameter():
 
 # -- against a real local runtime --------------------------------------------------------
 
-import threading  # noqa: E402
 import time  # noqa: E402
 
 from qrt_jupyter.widgets.job_table import JobQuery, JobTable, PageCursor, fetch_page, job_row  # noqa: E402

@@ -39,8 +39,9 @@ __all__ = [
     "PageCursor",
     "STATUS_FILTERS",
     "fetch_page",
+    "filter_options",
     "job_row",
-    "status_name",
+    "with_filters",
 ]
 
 PENDING_STATUSES = frozenset({"INITIALIZING", "VALIDATING", "QUEUED", "RUNNING"})
