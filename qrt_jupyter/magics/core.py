@@ -252,8 +252,11 @@ class QRTMagics(Magics, Configurable):
         (``-i circuits=bell -i shots=2000``; quote or bracket expressions with
         spaces: ``-i 'x=a + b'``, ``-i circuits=[bell, ghz]``), then
         ``--shots N``. ``-o NAME`` stores the job in the user namespace.
+        IPython's ``$var`` / ``{expr}`` expansion applies to the other
+        arguments (``%qrt_run $program -b {backend}``), never inside ``-i``.
         In a notebook the live job widget is shown (``--no-widget``: a text
-        status line); in a terminal a status line.
+        status line); in a terminal a status line. Ctrl-C during ``--wait``
+        stops waiting, not the job.
         """
         args = self._parse(self.qrt_run, line)
         pairs = qargs.parse_inputs(args.input_exprs)
@@ -787,10 +790,8 @@ def _declares_input(program: Any, key: str) -> bool:
     if schema is None:
         spec = getattr(program, "spec", None)
         schema = spec.get("parameters") if isinstance(spec, Mapping) else None
-    if isinstance(schema, Mapping):
-        properties = schema.get("properties")
-        return isinstance(properties, Mapping) and key in properties
-    return key in (getattr(schema, "__dict__", None) or {})
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    return isinstance(properties, Mapping) and key in properties
 
 
 def version_table() -> Table:
