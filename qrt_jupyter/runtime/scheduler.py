@@ -118,6 +118,7 @@ class Scheduler:
         self._log_next: dict[str, int] = {}
         self._positions: dict[str, int | None] = {}
         self._last_pending: dict[str, int] | None = None
+        self._queues_dirty = True
         self._wake = threading.Event()
         self._final = threading.Condition()
         self._stopping = threading.Event()
@@ -133,7 +134,10 @@ class Scheduler:
         atexit.register(self.shutdown)
 
     # -- public, called from the service ------------------------------------
-    def wake(self) -> None:
+    def wake(self, queues_changed: bool = False) -> None:
+        """Run the loop now; ``queues_changed`` also republishes positions and pending counts."""
+        if queues_changed:
+            self._queues_dirty = True
         self._wake.set()
 
     def cancel(self, job_id: str) -> bool:
@@ -152,14 +156,17 @@ class Scheduler:
     def wait_final(self, job_id: str, timeout: float | None) -> str | None:
         """Block until the job is final (any process's job: the store is re-read)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            status = self.store.job_status(job_id)
-            if status in ("DONE", "ERROR", "CANCELLED") or status is None:
-                return status
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if remaining is not None and remaining <= 0:
-                return status
-            with self._final:
+        # The status is read under the condition's lock: _finished() writes the store first
+        # and notifies under this lock, so a job that ends between the read and the wait
+        # cannot slip past (that lost wake-up used to cost a result up to 0.5 s).
+        with self._final:
+            while True:
+                status = self.store.job_status(job_id)
+                if status in ("DONE", "ERROR", "CANCELLED") or status is None:
+                    return status
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return status
                 self._final.wait(0.5 if remaining is None else min(0.5, remaining))
 
     def owns(self, job_id: str) -> bool:
@@ -303,6 +310,7 @@ class Scheduler:
             self._interim_next.setdefault(job_id, self.store.interim_count(job_id))
             self._log_next.setdefault(job_id, self.store.log_count(job_id))
         self.hub.emit(JobEvent(job_id, "status", "RUNNING"))
+        self._queues_dirty = True
         sent = worker.send(("run", job_id, kind, ref, row["backend"],
                             self.store.job_blob(job_id, "inputs"), row["log_level"]))
         if not sent:
@@ -311,8 +319,9 @@ class Scheduler:
     def _publish_queues(self) -> None:
         """Queue positions of waiting jobs, and pending counts per backend, when they change."""
         pending = self.store.pending_counts()
-        if pending == self._last_pending:
+        if pending == self._last_pending and not self._queues_dirty:
             return
+        self._queues_dirty = False
         self._last_pending = pending
         positions: dict[str, int] = {}
         per_backend: dict[str, int] = {}
@@ -433,4 +442,4 @@ class Scheduler:
         self.hub.emit(JobEvent(job_id, "status", status))
         with self._final:
             self._final.notify_all()
-        self.wake()
+        self.wake(queues_changed=True)

@@ -326,7 +326,7 @@ class LocalRuntimeService:
         if callback is not None:
             job._attach(callback)
         home.hub.emit(JobEvent(job_id, "status", "QUEUED"))
-        scheduler.wake()
+        scheduler.wake(queues_changed=True)
         return job
 
     @staticmethod

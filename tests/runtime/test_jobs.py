@@ -162,7 +162,7 @@ def test_backend_requirements_are_checked_at_submit(svc):
         svc.run(requirement, {}, options={"backend_name": "fake_lima"})
     job = svc.run(requirement, {"n": 1})  # no backend: the least busy that fits
     assert job.backend().num_qubits >= 20
-    job.cancel()
+    job.wait_for_final_state(60)
 
 
 def test_cancel_a_running_job_stops_it_quickly(svc):
