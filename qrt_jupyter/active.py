@@ -122,7 +122,9 @@ def use_ibm(channel: str | None = None, instance: str | None = None, account: st
         if exc.name != "qrt_jupyter.ibm":
             raise
         raise ServiceNotAvailable("IBM support is not available in this qrt_jupyter yet") from None
-    service = connect(channel=channel, instance=instance, account=account)
+    # uploaded programs stay in the local runtime the user already chose (its home)
+    local = _active if getattr(_active, "channel", None) == "local" else None
+    service = connect(channel=channel, instance=instance, account=account, local=local)
     set_service(service)
     return service
 

@@ -231,8 +231,10 @@ def test_jobs_listing_when_empty(ip, capsys):
     assert "No jobs found" in capsys.readouterr().out
 
 
-def test_dashboard_needs_a_notebook(ip):
-    assert "needs a notebook" in usage_error(ip, "qrt_dashboard")
+def test_dashboard_in_a_terminal_prints_its_summary(ip, capsys):
+    ip.run_line_magic("qrt_dashboard", "")
+    out = capsys.readouterr().out
+    assert "Jobs (newest first)" in out and "Backends" in out and "fake_manila" in out
 
 
 # ------------------------------------------------------------------ %qrt_run: mistakes (no job is started)

@@ -443,10 +443,11 @@ class QRTMagics(Magics, Configurable):
     @qargs.output_flag("the dashboard widget")
     @line_magic
     def qrt_dashboard(self, line):
-        """Show the dashboard widget: backends and their queues, jobs, live status (needs a notebook)."""
+        """Show the dashboard widget: jobs, backends and their queues, programs, sessions, live.
+
+        Outside a notebook (terminal IPython) it prints the same summary as text.
+        """
         args = self._parse(self.qrt_dashboard, line)
-        if not self._in_kernel():
-            raise UsageError("the dashboard is a widget and needs a notebook; in a terminal use %qrt_jobs and %qrt_backends")
         Dashboard = self._widgets_attr("Dashboard")
         if Dashboard is None:
             raise UsageError("the dashboard is not available in this qrt_jupyter yet; use %qrt_jobs and %qrt_backends")
@@ -454,7 +455,12 @@ class QRTMagics(Magics, Configurable):
         dashboard = Dashboard()
         if args.out:
             self.shell.user_ns[args.out] = dashboard
-        display(dashboard)
+        if self._in_kernel():
+            display(dashboard)
+        else:
+            print(dashboard.text_summary())
+            if not args.out:
+                dashboard.close()  # nothing will show it: stop its subscription
 
     @magic_arguments()
     @line_magic

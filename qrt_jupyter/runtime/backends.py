@@ -207,9 +207,10 @@ class LocalBackend:
     scheduler), so ``least_busy`` and the dashboard see the local queues, as on IBM's service.
     """
 
-    def __init__(self, info: BackendInfo, pending_jobs: Callable[[], int] = lambda: 0):
+    def __init__(self, info: BackendInfo, pending_jobs: Callable[[], int] = lambda: 0, service=None):
         self._info = info
         self._pending_jobs = pending_jobs
+        self.service = service  # as IBMBackend.service: primitives given this backend use its runtime
         self._qiskit_backend = None
         self._details: dict | None = None
 

@@ -199,16 +199,21 @@ class LocalRuntimeService:
                 continue
             if simulator is not None and info.simulator != simulator:
                 continue
-            found.append(LocalBackend(info, self._pending_for(info.name)))
+            found.append(LocalBackend(info, self._pending_for(info.name), self))
         return found
 
     def backend(self, name: str | None = None):
         """A backend by name; no name: the least busy."""
         if name is None:
             return self.least_busy()
-        from .backends import LocalBackend, catalog
+        from .backends import BACKEND_FACTORIES, BackendInfo, LocalBackend, catalog
 
         info = catalog().get(name)
+        prefix, sep, _ = name.partition(":")
+        if info is None and sep and prefix in BACKEND_FACTORIES:
+            # built in the worker by its factory (e.g. an IBM device for an uploaded program);
+            # its size is not known here, so qubit checks are the factory's business
+            info = BackendInfo(name=name, num_qubits=0, simulator=False, max_concurrency=1)
         if info is None:
             names = list(catalog())
             close = [n for n in names if name.lower().replace("ibmq_", "").replace("ibm_", "") in n][:5]
@@ -216,7 +221,7 @@ class LocalRuntimeService:
             raise _unknown_backend_error()(
                 f"Unknown backend '{name}'. Try one of: {hint} (service.backends() lists all {len(names)})."
             )
-        return LocalBackend(info, self._pending_for(name))
+        return LocalBackend(info, self._pending_for(name), self)
 
     def _pending_for(self, name: str) -> Callable[[], int]:
         store = self._home.store
@@ -233,12 +238,12 @@ class LocalRuntimeService:
             if min_num_qubits is None or info.num_qubits >= min_num_qubits
         ]
         if filters is not None:
-            candidates = [i for i in candidates if filters(LocalBackend(i, self._pending_for(i.name)))]
+            candidates = [i for i in candidates if filters(LocalBackend(i, self._pending_for(i.name), self))]
         if not candidates:
             raise _unknown_backend_error()(f"No backend has {min_num_qubits} or more qubits.")
         best = min(candidates, key=lambda i: (pending.get(i.name, 0) / max(i.max_concurrency, 1),
                                                not i.simulator, i.num_qubits, i.name))
-        return LocalBackend(best, self._pending_for(best.name))
+        return LocalBackend(best, self._pending_for(best.name), self)
 
     # -- jobs ---------------------------------------------------------------------
     def run(
@@ -277,7 +282,7 @@ class LocalRuntimeService:
             backend = self.least_busy(min_num_qubits=needed or None)
         else:
             backend = self.backend(opts.backend_name)
-            if needed and backend.num_qubits < needed:
+            if needed and 0 < backend.num_qubits < needed:
                 raise _exc("IBMInputValueError")(
                     f"Backend '{backend.name}' has {backend.num_qubits} qubits but program "
                     f"'{program.program_id}' with these inputs needs {needed}; choose a larger backend "
@@ -356,16 +361,21 @@ class LocalRuntimeService:
 
     def jobs(self, limit: int | None = 10, skip: int = 0, program_id: str | None = None,
              pending: bool | None = None, backend_name: str | None = None,
-             session_id: str | None = None) -> list:
-        """Jobs newest first, across kernels and restarts."""
+             session_id: str | None = None, status: str | None = None) -> list:
+        """Jobs newest first, across kernels and restarts.
+
+        ``status`` (``"DONE"``, ``"ERROR"``, … or a ``JobStatus``) narrows to one status.
+        """
         from .jobs import RuntimeJob
 
         self._home.check_orphans()
         if program_id is not None and registry.builtin_program(program_id) is None:
             row = self._home.store.get_program(program_id)
             program_id = row["id"] if row is not None else program_id
-        rows = self._home.store.list_jobs(limit=limit, skip=skip, program_id=program_id,
-                                          pending=pending, backend_name=backend_name, session_id=session_id)
+        if status is not None:
+            status = getattr(status, "name", str(status)).upper()
+        rows = self._home.store.list_jobs(limit=limit, skip=skip, program_id=program_id, pending=pending,
+                                          backend_name=backend_name, session_id=session_id, status=status)
         return [RuntimeJob(self, row, result_decoder=registry.builtin_decoder(row["program_id"])) for row in rows]
 
     def delete_job(self, job_id: str) -> None:

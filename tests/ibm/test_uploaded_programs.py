@@ -47,11 +47,9 @@ METADATA = {
 
 @pytest.fixture
 def runs_ibm_backends(ibm, local_service):
-    """The local runtime must accept ``ibm:...`` backend names (its BACKEND_FACTORIES hook)."""
-    try:
-        local_service.backend(backend_ref("qrt-test", fake.CRN_OPEN, "ibm_manila"))
-    except Exception as exc:
-        pytest.xfail(f"LocalRuntimeService does not accept 'ibm:' backend names yet: {exc}")
+    """The local runtime accepts ``ibm:...`` backend names (its BACKEND_FACTORIES hook)."""
+    ref = backend_ref("qrt-test", fake.CRN_OPEN, "ibm_manila")
+    assert local_service.backend(ref).name == ref
     return ibm
 
 

@@ -299,3 +299,17 @@ def test_a_programs_backend_options_do_not_leak_into_the_next_job(svc):
     default = svc.run(program_id, {}, options=opts).result(timeout=60)
     assert svc.run(program_id, {"shots": 7}, options=opts).result(timeout=60) == 7
     assert svc.run(program_id, {}, options=opts).result(timeout=60) == default
+
+
+def test_jobs_filter_by_status(svc):
+    failed = svc.run(svc.loop_id, {"n": 2, "fail_at": 0})
+    failed.wait_for_final_state(60)
+    errors = svc.jobs(limit=None, status="ERROR")
+    assert failed.job_id() in [j.job_id() for j in errors]
+    assert all(j.status() == JobStatus.ERROR for j in errors)
+    assert failed.job_id() not in [j.job_id() for j in svc.jobs(limit=None, status=JobStatus.DONE)]
+
+
+def test_backends_know_their_service(svc):
+    assert svc.backend("fake_manila").service is svc
+    assert all(b.service is svc for b in svc.backends()[:3])
