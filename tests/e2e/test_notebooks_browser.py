@@ -120,3 +120,37 @@ def test_programs_and_interim_results_in_jupyterlab(lab):
     assert "energies streamed" in text
     assert "CANCELLED after" in text
     lab.screenshot("notebook")
+
+
+DASHBOARD = "03_dashboard_and_backends.ipynb"
+
+
+def test_dashboard_and_estimator_error_bars_in_jupyterlab(lab):
+    _run_notebook(lab, DASHBOARD)
+
+    # The dashboard, shown while the device was busy, lists every job of the
+    # notebook by the end (it stays live after its cell): the blocker
+    # cancelled, everything else done.
+    table = lab.notebook.locator(".qrt-job-table").first
+    rows = table.locator("tr[data-job-id]")
+    rows.nth(6).wait_for()
+    assert rows.count() == 7
+    for row in range(7):
+        rows.nth(row).locator("text=/^(DONE|CANCELLED)$/").wait_for()
+    statuses = sorted(rows.nth(i).inner_text() for i in range(7))
+    assert sum("CANCELLED" in s and "hold" in s for s in statuses) == 1
+    assert sum("DONE" in s for s in statuses) == 6
+    lab.screenshot("dashboard", locator=table)
+
+    # Estimator values with error bars, raw and mitigated: three points, three bars each
+    estimators = [h for h in (lab.job_widgets.nth(i) for i in range(lab.job_widgets.count()))
+                  if "estimator" in h.inner_text()]
+    assert len(estimators) == 2
+    for header in estimators:
+        assert lab.wait_for_job_status(header, *FINAL) == "DONE"
+        plot = lab.plot(lab.job_box(header), "Expectation values")
+        plot.wait_for()
+        assert lab.drawn_marks(plot)["points"] == 3
+        assert plot.locator(".errorbar path.yerror").count() == 3
+    lab.screenshot("estimator-mitigated", locator=lab.job_box(estimators[1]))
+    lab.screenshot("notebook")
