@@ -6,9 +6,12 @@ The pieces, from the outside in:
   ``jupyter notebook`` (Notebook 7) in a subprocess on 127.0.0.1, a free port
   and a random token. Its root directory is a temporary copy of ``notebooks/``
   plus ``tests/e2e/notebooks/``, so a test may run and save a notebook without
-  touching the repository. ``QRT_HOME`` and every Jupyter directory point into
-  a temporary directory; the only kernelspec it sees is ``python3`` running
-  *this* interpreter (the venv's), whatever else is installed on the machine.
+  touching the repository. Every Jupyter directory points into a temporary
+  directory, and every kernel gets a fresh ``QRT_HOME`` of its own (a startup
+  file in the server's private IPython profile), so a test sees only the jobs
+  of the notebook it runs, whatever ran before. The only kernelspec it sees is
+  ``python3`` running *this* interpreter (the venv's), whatever else is
+  installed on the machine.
   The server log is kept under ``test-artifacts/e2e/``. Teardown asks the
   server to shut down (which stops its kernels), then terminates whatever is
   left of the process tree, so no kernel or runtime worker outlives the tests.
@@ -85,6 +88,14 @@ USER_SETTINGS = {
 
 # --------------------------------------------------------------------------- servers
 
+KERNEL_HOME_STARTUP = """\
+# Written by tests/e2e/conftest.py: a fresh QRT_HOME for every kernel of the test server.
+import os as _os, tempfile as _tempfile
+if _os.environ.get("QRT_E2E_HOMES"):
+    _os.environ["QRT_HOME"] = _tempfile.mkdtemp(prefix="kernel-", dir=_os.environ["QRT_E2E_HOMES"])
+del _os, _tempfile
+"""
+
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -129,6 +140,10 @@ class JupyterServer:
         if E2E_NOTEBOOKS.is_dir():
             shutil.copytree(E2E_NOTEBOOKS, self.root / "e2e")
         self.qrt_home.mkdir()
+        # Each kernel its own job store: tests must not see each other's jobs.
+        startup = self.workdir / "ipython" / "profile_default" / "startup"
+        startup.mkdir(parents=True)
+        (startup / "00-qrt-home.py").write_text(KERNEL_HOME_STARTUP)
 
         # The only kernelspec: python3 = this interpreter (the project's venv).
         data_path = self.workdir / "jupyter_path"
@@ -146,7 +161,10 @@ class JupyterServer:
             )
         )
 
-        settings = self.workdir / "user_settings"
+        # The default user-settings place under our JUPYTER_CONFIG_DIR: Notebook 7's
+        # page reads settings through JupyterLab's handler, which looks here (an
+        # app-specific --user_settings_dir would be missed by one of the two).
+        settings = self.workdir / "jupyter_config" / "lab" / "user-settings"
         for rel, values in USER_SETTINGS.items():
             target = settings / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -157,6 +175,7 @@ class JupyterServer:
             env.pop(var, None)
         env.update(
             QRT_HOME=str(self.qrt_home),
+            QRT_E2E_HOMES=str(self.qrt_home),
             QRT_E2E_PYTHON=sys.executable,
             JUPYTER_PATH=str(data_path),
             JUPYTER_CONFIG_DIR=str(self.workdir / "jupyter_config"),
@@ -171,7 +190,6 @@ class JupyterServer:
             env["PYTHONPATH"] = os.pathsep.join(
                 p for p in (str(REPO), env.get("PYTHONPATH", "")) if p
             )
-        self._settings_dir = settings
         return env
 
     def _argv(self) -> list[str]:
@@ -189,7 +207,6 @@ class JupyterServer:
             f"--ServerApp.root_dir={self.root}",
             "--ServerApp.terminals_enabled=False",
             "--KernelSpecManager.ensure_native_kernel=False",
-            f"--{app_class}.user_settings_dir={self._settings_dir}",
             f"--{app_class}.workspaces_dir={self.workdir / 'workspaces'}",
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -608,7 +625,7 @@ class NotebookPage:
         """Until the widget's status badge shows one of ``statuses``; returns it."""
         pattern = "|".join(re.escape(s) for s in statuses)
         header.locator(".qrt-badge").filter(has_text=re.compile(rf"^({pattern})$")).wait_for(timeout=timeout)
-        return header.locator(".qrt-badge").inner_text()
+        return header.locator(".qrt-badge").text_content()
 
     def plot(self, container, title: str):
         """The plotly plot titled ``title`` inside ``container``."""

@@ -31,10 +31,11 @@ def _check_quickstart_widgets(nb):
     headers = nb.job_widgets
     assert headers.count() == 3, nb.output_text()[:2000]
     for i in range(3):
-        assert nb.wait_for_job_status(headers.nth(i), *FINAL) == "DONE"
+        status = nb.wait_for_job_status(headers.nth(i), *FINAL)
+        assert status == "DONE", (status, headers.nth(i).text_content(), nb.job_widget_history())
 
     hello, sampler, from_python = (nb.job_box(headers.nth(i)) for i in range(3))
-    assert "hello-world" in headers.nth(0).inner_text()
+    assert "hello-world" in headers.nth(0).text_content()
 
     # hello-world publishes counts each iteration: drawn as a histogram
     counts = nb.plot(hello, "Counts")
@@ -99,7 +100,7 @@ def test_programs_and_interim_results_in_jupyterlab(lab):
 
     # ...and it grew while the job ran: the page showed it RUNNING with a
     # growing number of points before DONE.
-    vqe_id = vqe.locator(".qrt-job-id").inner_text()
+    vqe_id = vqe.locator(".qrt-job-id").text_content()
     states = lab.job_widget_history()[vqe_id]
     running_points = [points for status, points, _ in states if status == "RUNNING"]
     assert states[-1][0] == "DONE", states
@@ -112,7 +113,7 @@ def test_programs_and_interim_results_in_jupyterlab(lab):
 
     # the time limit, in the widget: red error text naming the limit
     error = timed_out.locator(".qrt-error-text")
-    assert "maximum execution time" in error.inner_text()
+    assert "maximum execution time" in error.text_content()
     lab.screenshot("time-limit-widget", locator=lab.job_box(timed_out))
 
     text = lab.output_text()
@@ -137,14 +138,14 @@ def test_dashboard_and_estimator_error_bars_in_jupyterlab(lab):
     assert rows.count() == 7
     for row in range(7):
         rows.nth(row).locator("text=/^(DONE|CANCELLED)$/").wait_for()
-    statuses = sorted(rows.nth(i).inner_text() for i in range(7))
+    statuses = sorted(rows.nth(i).text_content() for i in range(7))
     assert sum("CANCELLED" in s and "hold" in s for s in statuses) == 1
     assert sum("DONE" in s for s in statuses) == 6
     lab.screenshot("dashboard", locator=table)
 
     # Estimator values with error bars, raw and mitigated: three points, three bars each
     estimators = [h for h in (lab.job_widgets.nth(i) for i in range(lab.job_widgets.count()))
-                  if "estimator" in h.inner_text()]
+                  if "estimator" in h.text_content()]
     assert len(estimators) == 2
     for header in estimators:
         assert lab.wait_for_job_status(header, *FINAL) == "DONE"
