@@ -104,15 +104,86 @@ def transpile(
     """Compile for the backend with qiskit's preset pass manager, as IBM's programs did."""
     if skip_transpilation:
         return list(circuits)
+    pm = pass_manager(backend, optimization_level, seed_transpiler, initial_layout)
+    return list(pm.run(list(circuits)))
+
+
+_PASS_MANAGERS: dict[tuple, tuple[Any, tuple | None, Any]] = {}
+"""Preset pass managers kept by a warm worker: key -> (target, its fingerprint or None, pm)."""
+
+_PASS_MANAGERS_MAX = 64
+
+
+def pass_manager(backend, optimization_level: int = 1, seed_transpiler: int | None = None,
+                 initial_layout=None):
+    """The preset pass manager for ``backend``, built once per worker and reused.
+
+    Building one costs a quarter of a second on Aer's simulator, where every
+    ``backend.target`` access builds a new ``Target`` and qiskit reads it once
+    per instruction name; that was most of a small sampler job. So the target is
+    read once, and the manager is kept for as long as the backend's target stays
+    the same: the same object for devices, an equal one for Aer, whose target is
+    rebuilt from options a program may have changed. Running a pass manager
+    leaves it unchanged, so reuse gives the same circuits as a fresh one.
+    """
     from qiskit.transpiler import generate_preset_pass_manager
 
-    pm = generate_preset_pass_manager(
-        optimization_level=optimization_level,
-        backend=backend,
-        initial_layout=initial_layout,
-        seed_transpiler=seed_transpiler,
-    )
-    return list(pm.run(list(circuits)))
+    target = backend.target
+    layout_key = _layout_key(initial_layout)
+    if layout_key is _UNCACHEABLE:
+        return generate_preset_pass_manager(optimization_level=optimization_level, target=target,
+                                            initial_layout=initial_layout,
+                                            seed_transpiler=seed_transpiler)
+    key = (id(backend), optimization_level, seed_transpiler, layout_key)
+    cached = _PASS_MANAGERS.get(key)
+    fingerprint = None
+    if cached is not None:
+        old_target, old_fingerprint, pm = cached
+        if old_target is target:
+            return pm
+        fingerprint = _target_fingerprint(target)
+        if fingerprint == (old_fingerprint or _target_fingerprint(old_target)):
+            _PASS_MANAGERS[key] = (old_target, fingerprint, pm)
+            return pm
+    pm = generate_preset_pass_manager(optimization_level=optimization_level, target=target,
+                                      initial_layout=initial_layout, seed_transpiler=seed_transpiler)
+    if len(_PASS_MANAGERS) >= _PASS_MANAGERS_MAX:  # random seeds would grow it without bound
+        _PASS_MANAGERS.pop(next(iter(_PASS_MANAGERS)))
+    # holding the target keeps `is` meaningful for devices whose target never changes; should
+    # a new backend reuse a dead one's id, the fingerprint still tells the targets apart
+    _PASS_MANAGERS[key] = (target, fingerprint, pm)
+    return pm
+
+
+_UNCACHEABLE = object()
+
+
+def _layout_key(initial_layout):
+    if initial_layout is None:
+        return None
+    if isinstance(initial_layout, (list, tuple)) and all(isinstance(q, int) for q in initial_layout):
+        return tuple(initial_layout)
+    return _UNCACHEABLE  # Layout objects, dicts of Qubits: build a fresh pass manager
+
+
+def _target_fingerprint(target) -> tuple:
+    """Equal for targets that compile alike: qubits, timing, every instruction's definition,
+    qargs and properties."""
+    entries = []
+    for name in sorted(target.operation_names):
+        props = target[name] or {}
+        entries.append((name, _operation_key(target.operation_from_name(name)), sorted(
+            (repr(qargs), None if p is None else (p.duration, p.error)) for qargs, p in props.items()
+        )))
+    timing = (target.dt, target.granularity, target.min_length, target.pulse_alignment,
+              target.acquire_alignment, repr(target.concurrent_measurements))
+    return (target.num_qubits, timing, entries)
+
+
+def _operation_key(operation):
+    if isinstance(operation, type):  # control flow is registered as a class
+        return operation
+    return type(operation), operation.num_qubits, len(operation.params)
 
 
 def check_parameter_count(circuit, values) -> None:
