@@ -187,7 +187,12 @@ def _make_fake_device(info: BackendInfo):
             and issubclass(value, FakeBackendV2)
             and getattr(value, "backend_name", None) == info.name
         ):
-            return value()
+            device = value()
+            # A fake device puts its noise model into its options only on its first run();
+            # do it now, so options saved and restored around a job (worker_main) keep the noise.
+            if hasattr(device, "_setup_sim"):
+                device._setup_sim()
+            return device
     raise KeyError(f"backend {info.name!r}: no fake device class found in {info.module}")
 
 
