@@ -157,8 +157,9 @@ def test_interim_plot_sends_only_new_points_as_segments():
     assert plot.series_points("energy") == ([0, 1, 2, 3, 4], [0.0, 1.0, 2.0, 3.0, 4.0])
 
 
-def test_interim_plot_merges_segments_to_bound_the_trace_count():
-    plot = InterimPlot(figure_factory=go.Figure, max_segments=5)
+@pytest.mark.parametrize("factory", [go.Figure, go.FigureWidget])  # FigureWidget renames uids
+def test_interim_plot_merges_segments_to_bound_the_trace_count(factory):
+    plot = InterimPlot(figure_factory=factory, max_segments=5)
     for i in range(40):
         plot.extend([{"iteration": i, "a": i, "b": -i}], i)
         assert plot.trace_count <= 2 * (1 + 5)

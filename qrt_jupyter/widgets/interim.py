@@ -33,13 +33,17 @@ from .figures import (
 
 
 class _Series:
-    __slots__ = ("name", "uid", "color", "x", "y", "segments")
+    """One named line. Traces are kept as the figure's own objects, not by ``uid``:
+    ``FigureWidget`` gives every added trace a fresh uid of its own."""
 
-    def __init__(self, name: str, uid: str, color: str):
-        self.name, self.uid, self.color = name, uid, color
+    __slots__ = ("name", "color", "x", "y", "base", "segments")
+
+    def __init__(self, name: str, color: str):
+        self.name, self.color = name, color
         self.x: list[float] = []
         self.y: list[float] = []
-        self.segments: list[str] = []  # uids of segment traces not yet merged
+        self.base: Any = None  # the series' first trace, which merging extends
+        self.segments: list[Any] = []  # segment traces not yet merged
 
 
 class InterimPlot:
@@ -62,7 +66,6 @@ class InterimPlot:
         self.counts: Any = None
         self.drawn = 0  # interim results consumed so far
         self._series: dict[str, _Series] = {}
-        self._uids = 0
 
     def _new_figure(self, layout: dict):
         if self._factory is None:
@@ -103,39 +106,36 @@ class InterimPlot:
         return created
 
     # -- lines ------------------------------------------------------------
-    def _uid(self) -> str:
-        self._uids += 1
-        return f"s{self._uids}"
-
     def _extend_lines(self, new_points: dict[str, tuple[list[float], list[float]]]) -> None:
         import plotly.graph_objects as go
 
-        traces = []
+        traces, owners = [], []
         for name, (xs, ys) in new_points.items():
             series = self._series.get(name)
             if series is None:
-                series = _Series(name, self._uid(), PALETTE[len(self._series) % len(PALETTE)])
+                series = _Series(name, PALETTE[len(self._series) % len(PALETTE)])
                 self._series[name] = series
                 traces.append(self._trace(go, series, xs, ys, first=True))
             else:
-                uid = self._uid()
-                series.segments.append(uid)
-                traces.append(
-                    self._trace(go, series, [series.x[-1], *xs], [series.y[-1], *ys], uid=uid)
-                )
+                traces.append(self._trace(go, series, [series.x[-1], *xs], [series.y[-1], *ys]))
+            owners.append(series)
             series.x.extend(xs)
             series.y.extend(ys)
         self.lines.add_traces(traces)  # one addTraces message carrying only the new points
+        for series, trace in zip(owners, self.lines.data[-len(traces):]):
+            if series.base is None:
+                series.base = trace
+            else:
+                series.segments.append(trace)
         if any(len(s.segments) >= self.max_segments for s in self._series.values()):
             self._merge_segments()
 
     @staticmethod
-    def _trace(go, series: _Series, xs, ys, first: bool = False, uid: str | None = None):
+    def _trace(go, series: _Series, xs, ys, first: bool = False):
         return go.Scatter(
             x=list(xs),
             y=list(ys),
             name=series.name,
-            uid=series.uid if first else uid,
             legendgroup=series.name,
             showlegend=first,
             mode="lines+markers",
@@ -145,15 +145,13 @@ class InterimPlot:
 
     def _merge_segments(self) -> None:
         """Fold every series' segments into its first trace: bounded trace count."""
-        by_uid = {trace.uid: trace for trace in self.lines.data}
         with self.lines.batch_update():
             for series in self._series.values():
-                base = by_uid.get(series.uid)
-                if base is not None and series.segments:
-                    base.x = list(series.x)
-                    base.y = list(series.y)
-        merged = {uid for s in self._series.values() for uid in s.segments}
-        self.lines.data = [t for t in self.lines.data if t.uid not in merged]
+                if series.segments:
+                    series.base.x = list(series.x)
+                    series.base.y = list(series.y)
+        merged = {id(t) for s in self._series.values() for t in s.segments}
+        self.lines.data = [t for t in self.lines.data if id(t) not in merged]
         for series in self._series.values():
             series.segments.clear()
 
