@@ -128,5 +128,4 @@ function render({ model, el: root }) {
   };
 }
 
-export { render };
 export default { render };

@@ -159,5 +159,4 @@ function render({ model, el }) {
   };
 }
 
-export { render };
 export default { render };

@@ -150,7 +150,8 @@ class QRTMagics(Magics, Configurable):
         ``parameters: {"properties": {...}}``, prose becoming the description),
         ``--metadata`` (a dict variable or a JSON file), then the flags.
         ``--update`` replaces the source and metadata of the program with that
-        name (or id) instead of uploading a new one.
+        name (or id), and uploads it if there is none yet: a cell with
+        ``--update`` can be re-run as often as it is edited.
         """
         args = self._parse(self.qrt_program, line)
         try:
@@ -175,8 +176,8 @@ class QRTMagics(Magics, Configurable):
             raise UsageError("the program needs a name: %%qrt_program NAME, or a 'name:' line in its docstring")
         service = self._service()
         with self._user_errors(f"program {name!r}"):
-            if args.update:
-                program = self._find_program(service, name)
+            program = self._existing_program(service, name) if args.update else None
+            if program is not None:
                 program_id = _program_id(program) or name
                 if program_id == name and getattr(program, "name", name) != name:
                     metadata["name"] = program.name  # NAME was the id: update, don't rename
@@ -544,14 +545,12 @@ class QRTMagics(Magics, Configurable):
             "(%qrt_programs lists them all)"
         )
 
-    def _find_program(self, service, name: str):
-        """The program called ``name`` (or with that id), for ``--update``."""
+    def _existing_program(self, service, name: str):
+        """The program called ``name`` (or with that id), for ``--update``; None if there is none."""
         try:
             return self._program(service, name)
         except UsageError:
-            raise UsageError(
-                f"there is no program {name!r} to update; drop --update to upload it as a new program"
-            ) from None
+            return None
 
     def _program_id_or_given(self, service, program: str) -> str:
         """For filters: a name becomes its id when the program still exists; else as given."""
