@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -24,11 +26,80 @@ logger = logging.getLogger(__name__)
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
+SOCKET_BUFFER = 4 << 20
+"""Bytes a worker may send ahead of the client (the kernel caps it at ``net.core.wmem_max``).
+
+A Unix socket charges each small message several hundred bytes of bookkeeping, so the
+default buffer (about 200 kB) holds only a few hundred interim results: a program
+publishing in a loop would stop whenever the client looked away for a few milliseconds
+(a widget drawing, the GIL held by another thread). Memory is only used when it fills."""
+
+
+def _widen(sock: socket.socket) -> None:
+    for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, SOCKET_BUFFER)
+        except OSError:  # a platform that refuses: the default still works, only slower
+            pass
+
+
+class FrameReader:
+    """Reads the worker's ``Connection.send`` frames off the socket, many per system call.
+
+    ``Connection.recv`` makes two blocking reads per message, and each gives up
+    the GIL; while the kernel's other threads (the drain, the event hub, a
+    widget's pump) are busy, taking it back costs up to a switch interval every
+    time. A program publishing in a tight loop then waits on a full socket for
+    the client's reader, so watching a job made the job itself slower. Here one
+    read takes whatever has arrived and every whole frame in it is decoded while
+    the GIL is held. The wire format is ``Connection``'s: a 4-byte big-endian
+    length (-1 and then 8 bytes for huge frames), then the pickle.
+    """
+
+    CHUNK = 1 << 20
+
+    def __init__(self, fd: int):
+        self._fd = fd
+        self._buffer = bytearray()
+
+    def read(self) -> list | None:
+        """Every whole message available, blocking until there is one; None at end of stream."""
+        while True:
+            messages = self._frames()
+            if messages:
+                return messages
+            chunk = os.read(self._fd, self.CHUNK)
+            if not chunk:
+                return None
+            self._buffer += chunk
+
+    def _frames(self) -> list:
+        buffer, pos, end, out = self._buffer, 0, len(self._buffer), []
+        while end - pos >= 4:
+            (size,) = struct.unpack_from("!i", buffer, pos)
+            header = 4
+            if size == -1:
+                if end - pos < 12:
+                    break
+                (size,) = struct.unpack_from("!Q", buffer, pos + 4)
+                header = 12
+            start = pos + header
+            if end - start < size:
+                break
+            out.append(pickle.loads(buffer[start:start + size]))
+            pos = start + size
+        if pos:
+            del buffer[:pos]
+        return out
+
+
 class Worker:
     """One worker process and the thread that reads its messages."""
 
     def __init__(self, on_message: Callable[["Worker", tuple], None], log_path: Path):
         parent_sock, child_sock = socket.socketpair()
+        _widen(parent_sock)
+        _widen(child_sock)
         env = dict(os.environ)
         # the child must import this very qrt_jupyter, installed or not
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_PARENT, env.get("PYTHONPATH")]))
@@ -54,12 +125,16 @@ class Worker:
         self._reader.start()
 
     def _read(self) -> None:
+        reader = FrameReader(self.conn.fileno())
         while True:
             try:
-                message = self.conn.recv()
-            except (EOFError, OSError):
+                messages = reader.read()
+            except OSError:
                 break
-            self._on_message(self, message)
+            if messages is None:
+                break
+            for message in messages:
+                self._on_message(self, message)
         code = self.process.wait()
         self._on_message(self, ("exit", code))
 
@@ -91,14 +166,20 @@ class Worker:
 
 
 class WorkerPool:
-    """Warm workers ready for the next job; at most ``max_idle`` kept idle."""
+    """Warm workers ready for the next job; at most ``max_idle`` kept idle.
 
-    def __init__(self, on_message, log_dir: Path, warm: int = 1, max_idle: int = 2):
+    ``max_idle`` defaults to ``warm + 2``: two busy workers (the simulator's two
+    slots on a small machine, or two devices) and the warm reserve all stay when
+    they fall idle. With one idle slot fewer, every burst of jobs stopped a hot
+    worker and started a new reserve, seconds of a core each time.
+    """
+
+    def __init__(self, on_message, log_dir: Path, warm: int = 1, max_idle: int | None = None):
         self._on_message = on_message
         self._log_path = Path(log_dir) / "workers.log"
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         self.warm = warm
-        self.max_idle = max(max_idle, warm)
+        self.max_idle = max(warm + 2 if max_idle is None else max_idle, warm)
         self._idle: list[Worker] = []
         self._all: set[Worker] = set()
         self._lock = threading.Lock()
@@ -117,10 +198,15 @@ class WorkerPool:
                 self._idle.append(self._start())
 
     def acquire(self) -> Worker:
-        """A worker for the next job, without waiting for it to finish warming up."""
+        """A worker for the next job, without waiting for it to finish warming up.
+
+        The most recently released worker goes first: its caches (imported
+        programs, backends, pass managers) are hot, while a worker that has
+        never run a job pays for them all. The rest stay the warm reserve.
+        """
         with self._lock:
             while self._idle:
-                worker = self._idle.pop(0)
+                worker = self._idle.pop()
                 if worker.alive:
                     break
                 self._all.discard(worker)
@@ -131,15 +217,21 @@ class WorkerPool:
             return worker
 
     def release(self, worker: Worker) -> None:
+        """Back to the idle list; beyond ``max_idle``, the least recently used one goes."""
         with self._lock:
             worker.job_id = None
             if not worker.alive:
                 self._all.discard(worker)
-            elif not self._closed and len(self._idle) < self.max_idle:
-                self._idle.append(worker)
-            else:
+                return
+            if self._closed:
                 self._all.discard(worker)
                 worker.stop()
+                return
+            self._idle.append(worker)
+            while len(self._idle) > self.max_idle:
+                oldest = self._idle.pop(0)
+                self._all.discard(oldest)
+                oldest.stop()
 
     def discard(self, worker: Worker) -> None:
         """Forget a dead or killed worker and keep the warm reserve full."""
