@@ -81,6 +81,16 @@ class EventHub:
     def emit(self, event: JobEvent) -> None:
         self._queue.put(("event", event))
 
+    def emit_encoded(self, job_id: str, kind: str, text: str, time: float, index: int,
+                     decode: Callable[[str], Any]) -> None:
+        """Emit an event whose data is still JSON text; it is decoded on the delivery thread.
+
+        The scheduler's drain thread records a running program's messages; decoding
+        them there would slow the recording (and so the program, whose messages back
+        up) for the sake of subscribers, who are served on this hub's own thread anyway.
+        """
+        self._queue.put(("encoded", (job_id, kind, text, time, index, decode)))
+
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` on the delivery thread, ordered with the events around it."""
         self._queue.put(("call", fn))
@@ -98,7 +108,15 @@ class EventHub:
             if kind == "call":
                 self._safe(item)
                 continue
-            event: JobEvent = item
+            if kind == "encoded":
+                job_id, event_kind, text, when, index, decode = item
+                try:
+                    event = JobEvent(job_id, event_kind, decode(text), when, index)
+                except Exception:  # written by RuntimeEncoder in the worker: a bug if it fails
+                    logger.exception("qrt_jupyter could not decode a %s message of job %s", event_kind, job_id)
+                    continue
+            else:
+                event = item
             with self._lock:
                 targets = list(self._by_job.get(event.job_id, ())) + list(self._global)
             for callback in targets:
