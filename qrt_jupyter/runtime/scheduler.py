@@ -342,7 +342,7 @@ class Scheduler:
         while True:
             batch = [self._inbox.get()]
             try:
-                while len(batch) < 2000:
+                while len(batch) < 5000:
                     batch.append(self._inbox.get_nowait())
             except queue.Empty:
                 pass
@@ -354,12 +354,15 @@ class Scheduler:
     def _handle_batch(self, batch: list[tuple[Worker, tuple]]) -> None:
         interim_rows: list[tuple] = []
         log_rows: list[tuple] = []
-        events: list[JobEvent] = []
+        events: list[JobEvent | tuple] = []  # a tuple: an interim result, decoded by the hub
 
         def flush() -> None:
             self.store.write_batch(interim_rows, log_rows)
             for event in events:
-                self.hub.emit(event)
+                if isinstance(event, tuple):
+                    self.hub.emit_encoded(*event, self._decode)
+                else:
+                    self.hub.emit(event)
             interim_rows.clear()
             log_rows.clear()
             events.clear()
@@ -374,7 +377,7 @@ class Scheduler:
                     self._interim_next[job_id] = index + 1
                 interim_rows.append((job_id, index, text, now))
                 if self.hub.has_subscribers(job_id):
-                    events.append(JobEvent(job_id, "interim", self._decode(text), now, index))
+                    events.append((job_id, "interim", text, now, index))
             elif kind == "log":
                 _, job_id, stream, text = message
                 with self._lock:
