@@ -8,7 +8,6 @@ are marked failed (interrupted) and its queued jobs are adopted and run.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -39,10 +38,23 @@ def open_home(path: str | os.PathLike | None = None) -> "RuntimeHome":
     return home
 
 
-def _decode(text: str):
-    from qiskit_ibm_runtime import RuntimeDecoder
+_decoder = None
 
-    return json.loads(text, cls=RuntimeDecoder)
+
+def _decode(text: str):
+    """``json.loads(text, cls=RuntimeDecoder)`` with one shared decoder.
+
+    Building a ``JSONDecoder`` per call was half the cost of decoding a small
+    interim result. A decoder keeps no state between calls, so one serves all
+    threads (``json.loads`` itself shares one default decoder). Created on
+    first use: qiskit_ibm_runtime is not imported before it is needed.
+    """
+    global _decoder
+    if _decoder is None:
+        from qiskit_ibm_runtime import RuntimeDecoder
+
+        _decoder = RuntimeDecoder()
+    return _decoder.decode(text)
 
 
 class RuntimeHome:
