@@ -97,6 +97,27 @@ JOB_COLUMNS = (
 _JOB_SELECT = ", ".join(JOB_COLUMNS)
 
 
+_ROWS_PER_STATEMENT = 200
+"""Rows per multi-row INSERT: 1,000 parameters at most, under every SQLite's limit."""
+
+
+def _insert_rows(conn: sqlite3.Connection, head: str, width: int, rows: list) -> None:
+    """``executemany`` as a few multi-row INSERTs.
+
+    The sqlite3 module lets go of the GIL around every statement step, so
+    ``executemany`` gives it up once per row; while other threads of the
+    kernel are busy (a widget drawing 10,000 interim results) taking it back
+    each time made recording a fast publisher several times slower. Full
+    chunks share one SQL text, so the statement cache serves them.
+    """
+    group = "(" + ",".join("?" * width) + ")"
+    full = head + ",".join([group] * _ROWS_PER_STATEMENT)
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start:start + _ROWS_PER_STATEMENT]
+        sql = full if len(chunk) == _ROWS_PER_STATEMENT else head + ",".join([group] * len(chunk))
+        conn.execute(sql, [value for row in chunk for value in row])
+
+
 class StoreError(RuntimeError):
     """The store file cannot be used (newer schema, unreadable file)."""
 
@@ -339,14 +360,11 @@ class Store:
             return
         with self.tx() as c:
             if interim_rows:
-                c.executemany(
-                    "INSERT OR REPLACE INTO interim (job_id, idx, data, time) VALUES (?,?,?,?)", interim_rows
-                )
+                _insert_rows(c, "INSERT OR REPLACE INTO interim (job_id, idx, data, time) VALUES ", 4,
+                             interim_rows)
             if log_rows:
-                c.executemany(
-                    "INSERT OR REPLACE INTO logs (job_id, idx, stream, text, time) VALUES (?,?,?,?,?)",
-                    log_rows,
-                )
+                _insert_rows(c, "INSERT OR REPLACE INTO logs (job_id, idx, stream, text, time) VALUES ", 5,
+                             log_rows)
 
     # -- sessions -----------------------------------------------------------
     def insert_session(self, session_id: str, backend: str | None, max_time: float | None) -> None:
