@@ -59,6 +59,20 @@ class _Stream:
             self.unsubscribe()
 
 
+def _plain_decode(raw: Any) -> Any:
+    """``ResultDecoder.decode`` with the home's shared ``RuntimeDecoder``."""
+    from .home import _decode
+
+    if isinstance(raw, (bytes, bytearray)):
+        raw = raw.decode("utf-8")
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return _decode(raw)
+    except json.JSONDecodeError:
+        return raw  # a program may return plain, non-JSON text
+
+
 def _encoder():
     from qiskit_ibm_runtime import RuntimeEncoder
 
@@ -184,10 +198,22 @@ class RuntimeJob:
 
     # -- results ---------------------------------------------------------------
     def _decode(self, raw: str, decoder=None):
+        return self._decoder_fn(decoder)(raw)
+
+    def _decoder_fn(self, decoder=None) -> Callable[[str], Any]:
+        """The function that decodes this job's stored JSON with ``decoder`` (default: the job's).
+
+        The plain ``ResultDecoder`` builds a new ``RuntimeDecoder`` per call, which is most
+        of the cost of a small interim result; reading back thousands of them (a widget
+        opening on a busy job) goes through the home's shared decoder instead, with the
+        same result: plain text that is not JSON comes back as it is.
+        """
         decoder = _resolve_decoder(decoder or self._decoder)
-        if decoder is None:
-            from .results import ResultDecoder as decoder
-        return decoder.decode(raw)
+        from .results import ResultDecoder
+
+        if decoder is None or decoder is ResultDecoder:
+            return _plain_decode
+        return decoder.decode
 
     def wait_for_final_state(self, timeout: float | None = None) -> None:
         status = self._home.wait_final(self._job_id, timeout)
@@ -217,7 +243,8 @@ class RuntimeJob:
         raise RuntimeJobFailureError(f"Unable to retrieve job result. {row['error']}")
 
     def interim_results(self, decoder=None) -> list:
-        return [self._decode(row["data"], decoder) for row in self._store.interim(self._job_id)]
+        decode = self._decoder_fn(decoder)
+        return [decode(row["data"]) for row in self._store.interim(self._job_id)]
 
     def logs(self) -> str:
         return "".join(row["text"] for row in self._store.logs(self._job_id))
