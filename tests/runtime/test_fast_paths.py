@@ -1,0 +1,110 @@
+"""The runtime's fast paths give the same answers as the slow ones they replaced.
+
+Each was written for speed (see BENCHMARKS.md); these tests check only that
+nothing is lost or changed on the way, never how long anything takes.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from multiprocessing.connection import Connection
+
+import pytest
+
+from qrt_jupyter.runtime.store import Store
+from qrt_jupyter.runtime.workers import FrameReader
+
+
+def _pair():
+    a, b = socket.socketpair()
+    return Connection(a.detach()), b
+
+
+def test_frame_reader_returns_every_message_in_order():
+    sender, receiving = _pair()
+    messages = [("interim", "job", f'{{"i": {i}}}') for i in range(5000)]
+    big = ("result", "job", "x" * (3 * FrameReader.CHUNK + 17))  # spans several reads
+    thread = threading.Thread(target=lambda: [sender.send(m) for m in messages + [big, ("idle", "job")]])
+    thread.start()
+    reader = FrameReader(receiving.fileno())
+    got = []
+    while len(got) < len(messages) + 2:
+        batch = reader.read()
+        assert batch, "end of stream before every message arrived"
+        got += batch
+    thread.join()
+    assert got == messages + [big, ("idle", "job")]
+    sender.close()
+    assert reader.read() is None  # end of stream
+    receiving.close()
+
+
+def test_write_batch_keeps_every_row(tmp_path):
+    store = Store(tmp_path / "runtime.db")
+    interim = [("j", i, f'{{"i": {i}}}', float(i)) for i in range(451)]  # two full chunks and a rest
+    logs = [("j", i, "stdout", f"line {i}\n", 0.0) for i in range(3)]
+    store.write_batch(interim, logs)
+    store.write_batch([("k", 0, "{}", 1.0)], [])
+    assert [(r["idx"], r["data"]) for r in store.interim("j")] == [(i, f'{{"i": {i}}}') for i in range(451)]
+    assert [r["text"] for r in store.logs("j")] == [f"line {i}\n" for i in range(3)]
+    assert store.interim_count("k") == 1
+
+
+@pytest.fixture
+def common():
+    from qrt_jupyter.runtime.programs.builtin import _common
+
+    _common._PASS_MANAGERS.clear()
+    yield _common
+    _common._PASS_MANAGERS.clear()
+
+
+def test_pass_manager_is_reused_for_the_same_backend_and_options(common):
+    from qrt_jupyter.runtime.backends import SIMULATOR_NAME, make_backend
+
+    simulator = make_backend(SIMULATOR_NAME)
+    first = common.pass_manager(simulator, 1)
+    assert common.pass_manager(simulator, 1) is first  # Aer builds a new, equal target each time
+    assert common.pass_manager(simulator, 2) is not first
+    assert common.pass_manager(simulator, 1, seed_transpiler=5) is not first
+    assert common.pass_manager(simulator, 1, initial_layout=[1, 0]) is not first
+
+
+def test_pass_manager_follows_a_changed_target(common):
+    from qiskit import QuantumCircuit
+    from qiskit.transpiler.exceptions import TranspilerError
+    from qiskit_aer import AerSimulator
+
+    simulator = AerSimulator()
+    wide = common.pass_manager(simulator, 1)
+    simulator.set_options(n_qubits=3)  # Aer rebuilds its target from the options
+    narrow = common.pass_manager(simulator, 1)
+    assert narrow is not wide
+    four = QuantumCircuit(4)
+    four.h(range(4))
+    four.measure_all()
+    wide.run(four)
+    with pytest.raises(TranspilerError):  # compiled for the narrower device
+        narrow.run(four)
+    assert common.pass_manager(simulator, 1) is narrow
+
+
+def _bell():
+    from qiskit import QuantumCircuit
+
+    circuit = QuantumCircuit(2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    circuit.measure_all()
+    return circuit
+
+
+def test_transpile_with_a_cached_pass_manager_gives_a_valid_circuit(common):
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+    backend = FakeManilaV2()
+    circuit = _bell()
+    once, again = (common.transpile([circuit], backend, 1, False, 11)[0] for _ in range(2))
+    assert once == again  # same seed, same (reused) pass manager: same circuit
+    assert set(once.count_ops()) <= set(backend.target.operation_names) | {"barrier"}
