@@ -37,11 +37,12 @@ function render({ model, el: root }) {
 
   const facts = el("div", "qrt-job-facts");
   const queue = el("span", "qrt-queue");
+  const session = el("span", "qrt-session");
   const elapsed = el("span", "qrt-elapsed");
   const bar = el("div", "qrt-time-bar");
   const barFill = el("div", "qrt-time-fill");
   bar.append(barFill);
-  facts.append(queue, elapsed, bar);
+  facts.append(queue, session, elapsed, bar);
 
   const error = el("div", "qrt-error");
   const errorText = el("span", "qrt-error-text");
@@ -100,6 +101,8 @@ function render({ model, el: root }) {
     if (final) cancel.disabled = true;
     const pos = model.get("queue_position");
     queue.textContent = pos != null && !final ? `queue position ${pos}` : "";
+    const sid = model.get("session_id");
+    session.textContent = sid ? `session ${sid}` : "";
     const err = model.get("error");
     error.hidden = !err;
     errorText.textContent = err || "";
@@ -114,7 +117,7 @@ function render({ model, el: root }) {
 
   const names = [
     "status", "job_id", "program", "backend", "queue_position", "started", "finished",
-    "max_execution_time", "error", "result_summary", "notice", "logs", "cancellable",
+    "max_execution_time", "error", "result_summary", "notice", "logs", "cancellable", "session_id",
   ];
   for (const name of names) model.on(`change:${name}`, draw);
   draw();

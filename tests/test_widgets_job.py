@@ -308,6 +308,18 @@ def test_local_sampler_program_result_figure(service):
 
 
 @pytest.mark.slow
+def test_a_session_job_shows_its_session(service):
+    from qrt_jupyter import Sampler, Session
+
+    with Session(service=service, backend="ibmq_qasm_simulator") as session:
+        job = Sampler(session=session).run(circuits=bell())
+        widget = watch(job)
+        job.result(timeout=120)
+        settle(widget)
+    assert widget.session_id == session.session_id
+    assert f"session: {session.session_id}" in widget.text_summary()
+
+
 def test_in_a_real_kernel_updates_from_the_pump_thread_reach_the_front_end(tmp_path):
     """ipykernel + ipywidgets: trait changes made on the pump's thread are sent as comm messages.
 

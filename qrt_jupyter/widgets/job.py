@@ -211,6 +211,8 @@ def _facts(snap: JobSnapshot) -> list[tuple[str, str]]:
         facts.append(("backend", snap.backend))
     if snap.queue_position is not None and not snap.is_final:
         facts.append(("queue position", str(snap.queue_position)))
+    if snap.session_id:
+        facts.append(("session", snap.session_id))
     elapsed = snap.elapsed()
     if elapsed is not None:
         limit = f" / {snap.max_execution_time:g} s limit" if snap.max_execution_time else ""
