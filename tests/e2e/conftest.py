@@ -459,7 +459,7 @@ _SCROLL_TO_TOP_JS = """
 
 
 # Keeps, per job widget (``.qrt-job``, keyed by its job id), every distinct
-# (status, scatter points, bars) it has shown, in order: what a person watching
+# (status, distinct line points, bars) it has shown, in order: what a person watching
 # the page would have seen, however quickly it passed. The plots are the
 # widget's siblings in its VBox.
 _RECORD_JOB_WIDGETS_JS = """
@@ -471,9 +471,18 @@ _RECORD_JOB_WIDGETS_JS = """
       const id = (job.querySelector('.qrt-job-id') || {}).textContent;
       if (!id) continue;
       const box = job.closest('.widget-vbox') || job.parentElement;
+      // distinct (series, x) points drawn, from each plot's own data: a line drawn in
+      // segments repeats its joining points, which vanish again when segments merge
+      const drawn = new Set();
+      for (const gd of box.querySelectorAll('.js-plotly-plot')) {
+        for (const trace of gd.data || []) {
+          if (trace.type && trace.type !== 'scatter') continue;
+          for (const x of trace.x || []) drawn.add(`${trace.name}|${x}`);
+        }
+      }
       const state = [
         job.dataset.status || '',
-        box.querySelectorAll('.scatterlayer .point').length,
+        drawn.size,
         box.querySelectorAll('.barlayer .point').length,
       ];
       const seen = (window.__qrtJobs[id] = window.__qrtJobs[id] || []);
