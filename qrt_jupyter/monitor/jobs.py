@@ -216,12 +216,20 @@ class LocalRuntimeJobMonitor(JobMonitor):
     Events that arrive while the initial state is being read are buffered and
     replayed after it, so nothing falls between the two; interim results carry
     their index, so none is counted twice.
+
+    A program may publish thousands of interim results a second, and no view
+    draws more than ten times a second: interim results and log lines are
+    collected as they come, and folded into a new snapshot at most every
+    ``COALESCE_SECONDS`` (status changes still publish at once, with all that
+    was collected before them).
     """
 
     kind = "local-runtime"
+    COALESCE_SECONDS = 0.05
 
     def __init__(self, job: Any, poller: Poller | None = None, **_options: Any):
         super().__init__(job, poller)
+        self._update_pending = False
         self._ready = False
         self._buffer: list[Any] = []
         self._finalizing = False
@@ -281,11 +289,11 @@ class LocalRuntimeJobMonitor(JobMonitor):
                         self._interims.append(data)
                 else:
                     self._interims.append(data)
-            self._update()
+            self._update_soon()
         elif kind == "log":
             with self._lock:
                 self._logs.append(str(data))
-            self._update()
+            self._update_soon()
         elif kind == "queue":
             self._update(queue_position=data)
         elif kind == "status":
@@ -300,6 +308,19 @@ class LocalRuntimeJobMonitor(JobMonitor):
                 )
             else:
                 self._update(status=name)
+
+    def _update_soon(self) -> None:
+        """Publish what was collected within ``COALESCE_SECONDS``, once for many events."""
+        with self._lock:
+            if self._update_pending:
+                return
+            self._update_pending = True
+        self._poller.call_later(self.COALESCE_SECONDS, self._publish_collected)
+
+    def _publish_collected(self) -> None:
+        with self._lock:
+            self._update_pending = False
+        self._update()
 
     def _finalize_soon(self) -> None:
         """Read the result or error off the dispatcher thread, then publish the final state."""
@@ -327,11 +348,10 @@ class LocalRuntimeJobMonitor(JobMonitor):
                 self._finalizing = False
             self._poller.call_later(0.05, self._finalize_soon)
             return None
-        interims = _safe(job.interim_results, None)
+        # Every interim result reached us as an event before the final status did (the
+        # runtime delivers a job's events in order), so they need not be read again.
         logs = _safe(job.logs, None)
         with self._lock:
-            if interims is not None and len(interims) > len(self._interims):
-                self._interims.extend(interims[len(self._interims):])
             if logs is not None and len(logs) > len("".join(self._logs)):
                 self._logs = [logs]  # a new list: older snapshots keep their view
                 log_view = PrefixView(self._logs)
