@@ -167,8 +167,6 @@ def probe(account, timeout: float = PROBE_TIMEOUT) -> None:
     Any HTTP answer counts, even an error status: we only ask whether the
     network reaches IBM Cloud. The API key is not sent.
     """
-    import requests
-
     kwargs = account.proxies.to_request_params() if account.proxies else {}
     probe_url(iam_url(account), verify=account.verify is not False, timeout=timeout, **kwargs)
 

@@ -13,15 +13,12 @@ Nothing here imports qiskit at module import: ``%load_ext`` must stay cheap.
 from __future__ import annotations
 
 import ast
-import difflib
 import json
 import os
-import platform
 import sys
 import threading
 from contextlib import contextmanager
 from importlib import import_module
-from importlib import metadata as importlib_metadata
 from typing import Any, Iterator, Mapping
 
 from IPython.core.error import UsageError
@@ -778,6 +775,8 @@ def _few(names, near: str | None = None) -> str:
     if not names:
         return "none"
     if near:
+        import difflib  # only when an error message is being written
+
         close = difflib.get_close_matches(near, names, n=LISTED_NAMES, cutoff=0.6)
         names = close + [name for name in names if name not in close]
     shown = ", ".join(names[:LISTED_NAMES])
@@ -801,6 +800,9 @@ def _declares_input(program: Any, key: str) -> bool:
 
 def version_table() -> Table:
     """The versions people ask for in a bug report; from package metadata, importing nothing heavy."""
+    import platform  # here, not at module level: %load_ext stays cheap
+    from importlib import metadata as importlib_metadata
+
     from .._version import __version__
 
     rows = [("qrt_jupyter", __version__)]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from datetime import datetime

@@ -16,7 +16,6 @@ delivery thread.
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import os
 import queue
