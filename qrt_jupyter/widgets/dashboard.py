@@ -32,6 +32,7 @@ import ipywidgets as w
 from .backends_view import BackendsView, backend_rows, backends_html, backends_text, least_busy_name
 from .jobs_view import JobsView, job_rows_html, job_rows_text
 from .programs_view import ProgramsView
+from ._bundle import with_static_summaries
 from .pump import get_pump
 from .sessions_view import SessionsView
 
@@ -197,13 +198,8 @@ class Dashboard(w.VBox):
         nbconvert skips a widget view whose state was not saved and falls back to
         ``text/html``; terminal IPython prints ``text/plain``.
         """
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        if isinstance(bundle, tuple):
-            bundle = bundle[0]
-        bundle = dict(bundle)
-        bundle["text/plain"] = self.text_summary()
-        bundle["text/html"] = self.html_summary()
-        return bundle
+        return with_static_summaries(super()._repr_mimebundle_(**kwargs), self.text_summary(),
+                                     self.html_summary())
 
     def close(self) -> None:
         """Stop listening to the service and release every view's widgets."""

@@ -28,6 +28,7 @@ import traitlets as t
 
 from ..monitor import JobMonitor, JobSnapshot, monitor_job
 from ._assets import asset_path
+from ._bundle import with_static_summaries
 from .pump import UpdatePump, get_pump
 
 log = logging.getLogger(__name__)
@@ -186,13 +187,8 @@ class JobWidget(anywidget.AnyWidget):
     # -- display -----------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any):
         """The VBox of header and figures for widget front ends, plus static summaries for the rest."""
-        bundle = self.view._repr_mimebundle_(**kwargs) or {}
-        if isinstance(bundle, tuple):
-            bundle = bundle[0]
-        bundle = dict(bundle)
-        bundle["text/plain"] = self.text_summary()
-        bundle["text/html"] = self.html_summary()
-        return bundle
+        return with_static_summaries(self.view._repr_mimebundle_(**kwargs), self.text_summary(),
+                                     self.html_summary())
 
     def text_summary(self) -> str:
         snap = self.monitor.snapshot
