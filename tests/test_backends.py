@@ -20,14 +20,7 @@ from qrt_jupyter.runtime.backends import (
     catalog,
     make_backend,
 )
-
-
-def bell() -> QuantumCircuit:
-    qc = QuantumCircuit(2)
-    qc.h(0)
-    qc.cx(0, 1)
-    qc.measure_all()
-    return qc
+from support import bell
 
 
 def transpiled_for(backend, circuit):

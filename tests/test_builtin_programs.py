@@ -37,6 +37,7 @@ from qrt_jupyter.runtime.results import (
     RunnerResult,
     SamplerResultDecoder,
 )
+from support import bell
 
 SEED = {"seed_simulator": 11}
 
@@ -86,15 +87,6 @@ def sim():
 @pytest.fixture(scope="module")
 def manila():
     return make_backend("fake_manila")
-
-
-def bell(measure=True) -> QuantumCircuit:
-    qc = QuantumCircuit(2, name="bell")
-    qc.h(0)
-    qc.cx(0, 1)
-    if measure:
-        qc.measure_all()
-    return qc
 
 
 def plus_plus() -> QuantumCircuit:

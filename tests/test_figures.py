@@ -14,15 +14,7 @@ from qiskit.result import QuasiDistribution
 
 from qrt_jupyter.widgets import figures
 from qrt_jupyter.widgets.interim import InterimPlot
-
-
-def bell(measure: bool = True) -> QuantumCircuit:
-    qc = QuantumCircuit(2)
-    qc.h(0)
-    qc.cx(0, 1)
-    if measure:
-        qc.measure_all()
-    return qc
+from support import bell
 
 
 def ghz(n: int) -> QuantumCircuit:

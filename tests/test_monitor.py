@@ -24,16 +24,9 @@ from qrt_jupyter.monitor.jobs import (
     IBMRuntimeJobMonitor,
     PrimitiveJobMonitor,
 )
+from support import bell, wait_for
 
 WAIT = 120
-
-
-def bell() -> QuantumCircuit:
-    qc = QuantumCircuit(2)
-    qc.h(0)
-    qc.cx(0, 1)
-    qc.measure_all()
-    return qc
 
 
 def mid_circuit_measurement() -> QuantumCircuit:
@@ -293,17 +286,6 @@ def slow_program(service):
     return service.upload_program(
         SLOW_PROGRAM, metadata={"name": "slow-monitor", "description": "sleeps", "max_execution_time": 300}
     )
-
-
-def wait_for(condition, timeout=WAIT):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 def test_local_job_events_build_the_snapshot_without_polling(service):

@@ -12,7 +12,6 @@ import math
 import numpy as np
 import pytest
 from mthree.classes import QuasiDistribution as M3QuasiDistribution
-from qiskit import QuantumCircuit
 from qiskit.exceptions import QiskitError
 from qiskit.primitives import (
     EstimatorResult,
@@ -31,19 +30,11 @@ from qrt_jupyter.runtime.results import (
     ResultDecoder,
     SamplerResultDecoder,
 )
+from support import bell
 
 
 def stored(value) -> str:
     return json.dumps(value, cls=RuntimeEncoder)
-
-
-def bell(measure=True) -> QuantumCircuit:
-    qc = QuantumCircuit(2, name="bell")
-    qc.h(0)
-    qc.cx(0, 1)
-    if measure:
-        qc.measure_all()
-    return qc
 
 
 # --------------------------------------------------------------------------- ResultDecoder

@@ -11,12 +11,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from qiskit import QuantumCircuit
 from qiskit.providers import JobStatus
 from qiskit_ibm_runtime.exceptions import IBMInputValueError, RuntimeInvalidStateError
 
 from qrt_jupyter import LocalRuntimeService, Options, Sampler, Session
 from qrt_jupyter.runtime.session import parse_max_time
+from support import bell
 
 DEVICE = "fake_manila"  # one job at a time, so a running job keeps the rest queued
 
@@ -68,14 +68,6 @@ def service(home):
 @pytest.fixture(scope="module")
 def gate_program(home):
     return LocalRuntimeService(home=home).upload_program(data=GATE_SOURCE, metadata=GATE_METADATA)
-
-
-def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure_all()
-    return circuit
 
 
 def wait_until(predicate, what: str):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
 
 import comm
 import pytest
@@ -22,6 +21,7 @@ from qiskit.quantum_info import SparsePauliOp
 from qrt_jupyter.widgets import watch
 from qrt_jupyter.widgets.job import JobWidget
 from qrt_jupyter.widgets.pump import get_pump
+from support import bell, wait_for
 
 WAIT = 180
 
@@ -57,27 +57,10 @@ def recording_comms(monkeypatch):
     monkeypatch.setattr(comm, "create_comm", lambda **kwargs: RecordingComm(**kwargs))
 
 
-def wait_for(condition, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
 def settle(widget: JobWidget) -> None:
     """Until the job is final and the pump has applied it (the widget updates by itself)."""
     assert widget.monitor.wait(WAIT)
     assert get_pump().drain(WAIT)
-
-
-def bell() -> QuantumCircuit:
-    qc = QuantumCircuit(2)
-    qc.h(0)
-    qc.cx(0, 1)
-    qc.measure_all()
-    return qc
 
 
 # -- the widget itself ------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from qiskit import QuantumCircuit
 from qiskit.primitives import PrimitiveResult
 from qiskit_ibm_runtime import RuntimeJobV2
 from qiskit_ibm_runtime.exceptions import (
@@ -13,14 +12,7 @@ from qiskit_ibm_runtime.exceptions import (
     RuntimeJobFailureError,
     RuntimeJobNotFound,
 )
-
-
-def bell() -> QuantumCircuit:
-    qc = QuantumCircuit(2, name="bell")
-    qc.h(0)
-    qc.cx(0, 1)
-    qc.measure_all()
-    return qc
+from support import bell
 
 
 @pytest.fixture

@@ -13,15 +13,7 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_ibm_runtime import RuntimeDecoder
 from qiskit_ibm_runtime.exceptions import IBMInputValueError
-
-
-def bell(measure=True) -> QuantumCircuit:
-    qc = QuantumCircuit(2)
-    qc.h(0)
-    qc.cx(0, 1)
-    if measure:
-        qc.measure_all()
-    return qc
+from support import bell
 
 
 def submitted(fake_cloud) -> dict:

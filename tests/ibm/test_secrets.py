@@ -5,24 +5,16 @@ from __future__ import annotations
 import logging
 
 import pytest
-from qiskit import QuantumCircuit
 
 from qrt_jupyter.ibm import IBMAuthenticationError, IBMNetworkError, connect
 
 from . import fake_ibm_cloud as fake
 from . import netredirect
 from .fake_ibm_cloud import save_account
+from support import bell
 
 
 KEY = fake.GOOD_KEY
-
-
-def bell() -> QuantumCircuit:
-    qc = QuantumCircuit(2)
-    qc.h(0)
-    qc.cx(0, 1)
-    qc.measure_all()
-    return qc
 
 
 @pytest.fixture

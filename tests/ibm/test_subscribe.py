@@ -5,17 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from qiskit import QuantumCircuit
 
 from qrt_jupyter.runtime.events import JobEvent
-
-
-def bell() -> QuantumCircuit:
-    qc = QuantumCircuit(2)
-    qc.h(0)
-    qc.cx(0, 1)
-    qc.measure_all()
-    return qc
+from support import bell
 
 
 class Recorder:

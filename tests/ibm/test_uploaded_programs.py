@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from qiskit import QuantumCircuit
 from qiskit_ibm_runtime import IBMBackend
 from qiskit_ibm_runtime.exceptions import IBMInputValueError, RuntimeProgramNotFound
 
@@ -16,6 +15,7 @@ from qrt_jupyter.ibm.names import backend_ref, parse_backend_ref
 from qrt_jupyter.ibm.worker_backend import RunnableIBMBackend, make_backend
 
 from . import fake_ibm_cloud as fake
+from support import bell
 
 
 PROGRAM = '''
@@ -51,14 +51,6 @@ def runs_ibm_backends(ibm, local_service):
     ref = backend_ref("qrt-test", fake.CRN_OPEN, "ibm_manila")
     assert local_service.backend(ref).name == ref
     return ibm
-
-
-def bell() -> QuantumCircuit:
-    qc = QuantumCircuit(2, name="bell")
-    qc.h(0)
-    qc.cx(0, 1)
-    qc.measure_all()
-    return qc
 
 
 def test_backend_refs_round_trip():
