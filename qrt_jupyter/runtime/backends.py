@@ -14,7 +14,6 @@ Three audiences, three costs:
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import importlib.util
 import json
@@ -26,6 +25,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
+
+from .names import unknown
 
 SIMULATOR_NAME = "ibmq_qasm_simulator"
 """The ideal simulator keeps the name users of the old service know."""
@@ -153,14 +154,8 @@ def _build_backend(name: str):
         return _make_simulator()
     info = catalog().get(name)
     if info is None or info.module is None:
-        raise KeyError(_unknown_backend_message(name))
+        raise KeyError(unknown("backend", name, catalog()))
     return _make_fake_device(info)
-
-
-def _unknown_backend_message(name: str) -> str:
-    close = difflib.get_close_matches(name, list(catalog()), n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return f"unknown backend {name!r}{hint} (the local runtime has {len(catalog())} backends)"
 
 
 def _import_string(target: str) -> Callable[..., Any]:

@@ -18,8 +18,13 @@ from typing import Any, Callable
 from .events import JobEvent
 from .home import open_home
 from .ids import new_job_id, new_program_id, new_session_id
+from .names import unknown
 from .options import RuntimeOptions
 from .programs import registry
+
+
+RECENT_JOBS = 50
+"""How many of the newest jobs an unknown job id is compared with."""
 
 
 def _exc(name: str):
@@ -91,10 +96,8 @@ class LocalRuntimeService:
             return program
         row = self._home.store.get_program(program_id)
         if row is None:
-            names = ", ".join(p.program_id for p in self.programs()[:8])
-            raise _exc("RuntimeProgramNotFound")(
-                f"Program not found: '{program_id}'. Available programs: {names} (see service.programs())."
-            )
+            known = [name for p in self.programs() for name in (p.program_id, p.name)]
+            raise _exc("RuntimeProgramNotFound")(unknown("program", program_id, known))
         return registry.from_row(row)
 
     def pprint_programs(self, refresh: bool = False, detailed: bool = False, limit: int = 20, skip: int = 0) -> None:
@@ -174,6 +177,27 @@ class LocalRuntimeService:
             raise _exc("IBMInputValueError")(f"A program named '{meta['name']}' already exists.")
         self._home.store.update_program(program.program_id, meta["name"], source, json.dumps(meta))
 
+    def upload_or_update_program(self, data: str, metadata: dict | str | None = None,
+                                 name: str | None = None, **fields: Any) -> str:
+        """Update the uploaded program called ``name`` (or with that id), else upload it; its id.
+
+        ``name`` defaults to the metadata's ``name``. What ``%%qrt_program --update``
+        does, so a cell can be re-run as often as it is edited. When ``name`` is the
+        program's id the program keeps its name. ``fields`` are those of
+        :meth:`upload_program` (``description``, ``max_execution_time``, ...).
+        A built-in program cannot be updated (``IBMNotAuthorizedError``).
+        """
+        meta = registry.load_metadata(metadata)
+        key = name or meta.get("name")
+        if not key:
+            raise _exc("IBMInputValueError")("The program needs a name: give name= or a 'name' in metadata.")
+        try:
+            program = self.program(key)
+        except _exc("RuntimeProgramNotFound"):
+            return self.upload_program(data, metadata=meta, name=key, **fields)
+        self.update_program(program.program_id, data=data, metadata=meta, name=program.name, **fields)
+        return program.program_id
+
     def delete_program(self, program_id: str) -> None:
         program = self._uploaded(program_id, "deleted")
         self._home.store.delete_program(program.program_id)
@@ -215,12 +239,7 @@ class LocalRuntimeService:
             # its size is not known here, so qubit checks are the factory's business
             info = BackendInfo(name=name, num_qubits=0, simulator=False, max_concurrency=1)
         if info is None:
-            names = list(catalog())
-            close = [n for n in names if name.lower().replace("ibmq_", "").replace("ibm_", "") in n][:5]
-            hint = ", ".join(close or names[:6])
-            raise _unknown_backend_error()(
-                f"Unknown backend '{name}'. Try one of: {hint} (service.backends() lists all {len(names)})."
-            )
+            raise _unknown_backend_error()(unknown("backend", name, catalog()))
         return LocalBackend(info, self._pending_for(name), self)
 
     def _pending_for(self, name: str) -> Callable[[], int]:
@@ -352,10 +371,8 @@ class LocalRuntimeService:
         self._home.check_orphans()
         row = self._home.store.get_job(job_id)
         if row is None:
-            raise _exc("RuntimeJobNotFound")(
-                f"Job not found: '{job_id}'. service.jobs() lists recent jobs of this runtime "
-                f"(home {self._home.path})."
-            )
+            recent = [r["id"] for r in self._home.store.list_jobs(limit=RECENT_JOBS)]
+            raise _exc("RuntimeJobNotFound")(unknown("job", job_id, recent))
         decoder = registry.builtin_decoder(row["program_id"])
         return RuntimeJob(self, row, result_decoder=decoder)
 
