@@ -15,6 +15,7 @@ import json
 import time
 from typing import Any, Callable
 
+from . import codec
 from .events import JobEvent
 from .home import open_home
 from .ids import new_job_id, new_program_id, new_session_id
@@ -67,6 +68,12 @@ class LocalRuntimeService:
     def home(self):
         """The directory holding this runtime's store."""
         return self._home.path
+
+    @property
+    def runtime_home(self):
+        """This process's :class:`~.home.RuntimeHome` of that directory: its store, event hub and
+        scheduler, shared by every service on the same home (what ``RuntimeJob`` reads)."""
+        return self._home
 
     def close(self) -> None:
         """Stop this process's scheduler and worker processes for this home (see ``RuntimeHome.close``)."""
@@ -230,11 +237,14 @@ class LocalRuntimeService:
         """A backend by name; no name: the least busy."""
         if name is None:
             return self.least_busy()
-        from .backends import BACKEND_FACTORIES, BackendInfo, LocalBackend, catalog
+        from .backends import BackendInfo, LocalBackend, backend_factory, catalog
 
         info = catalog().get(name)
-        prefix, sep, _ = name.partition(":")
-        if info is None and sep and prefix in BACKEND_FACTORIES:
+        if info is None and ":" in name:
+            try:
+                backend_factory(name)
+            except KeyError as exc:  # no package registered the prefix
+                raise _unknown_backend_error()(exc.args[0]) from None
             # built in the worker by its factory (e.g. an IBM device for an uploaded program);
             # its size is not known here, so qubit checks are the factory's business
             info = BackendInfo(name=name, num_qubits=0, simulator=False, max_concurrency=1)
@@ -275,8 +285,6 @@ class LocalRuntimeService:
         session_id: str | None = None,
     ):
         """Validate, record and queue a job; return its :class:`RuntimeJob` at once."""
-        from qiskit_ibm_runtime import RuntimeEncoder
-
         from .jobs import RuntimeJob
 
         program = self.program(program_id)
@@ -313,12 +321,12 @@ class LocalRuntimeService:
             )
 
         try:
-            inputs_text = json.dumps(inputs, cls=RuntimeEncoder)
+            inputs_text = codec.encode(inputs)
         except (TypeError, ValueError) as exc:
             raise _exc("IBMInputValueError")(
                 f"Inputs of program '{program.program_id}' cannot be serialized: {exc}."
             ) from None
-        registry.validate_inputs(program, json.loads(inputs_text))
+        registry.validate_inputs(program, codec.json_form(inputs_text))
 
         limit = program.max_execution_time
         if opts.max_execution_time is not None:
@@ -415,8 +423,7 @@ class LocalRuntimeService:
     def close_session(self, session_id: str) -> None:
         self._session_row(session_id)
         self._home.store.close_session(session_id)
-        if self._home._scheduler is not None:
-            self._home._scheduler.wake()  # its queued jobs lose their priority now
+        self._home.wake_scheduler()  # its queued jobs lose their priority now
 
     def session_details(self, session_id: str) -> dict:
         row = self._session_row(session_id)
