@@ -1,4 +1,4 @@
-"""Sampler, Estimator and Options as the seeds wrote them, running on the local runtime.
+"""Sampler, Estimator and Options as qiskit-ibm-runtime's V1 primitives had them, running on the local runtime.
 
 The primitives here are thin clients: they turn the user's call into the
 inputs of the built-in ``sampler`` / ``estimator`` programs and submit them
@@ -9,7 +9,7 @@ logs and history — rather than a computation hidden in the kernel.
 
 Two call styles are understood, because users arrive with either:
 
-- the seeds' (qiskit-ibm-runtime's first primitives)::
+- V1 style (qiskit-ibm-runtime's first primitives)::
 
       Sampler(session=session, options=options).run(circuits=bell)
       Estimator(session=session).run(circuits=[psi], observables=[H1], parameter_values=[theta])
@@ -26,7 +26,7 @@ Two call styles are understood, because users arrive with either:
 Which one a ``run`` call means is decided by how it is called (``pubs=``, or
 ``circuits=``/``observables=``), then by the constructor (``mode=`` means V2),
 then by the items (tuples are pubs). ``Sampler(backend).run([circuit])`` is
-therefore the seeds' style; write ``Sampler(mode=backend)`` for V2.
+therefore V1 style; write ``Sampler(mode=backend)`` for V2.
 
 qiskit is imported inside the functions that need it, so
 ``from qrt_jupyter import Options`` stays cheap.

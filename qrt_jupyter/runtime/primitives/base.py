@@ -27,7 +27,7 @@ class _RuntimePrimitive:
         options: Options | dict | None = None,
         mode: Any = None,
     ):
-        # V2 code writes ``Sampler(session)`` positionally; the seeds' first argument was the backend.
+        # V2 code writes ``Sampler(session)`` positionally; the V1 primitives' first argument was the backend.
         if isinstance(backend, Session) and session is None:
             backend, session = None, backend
         self._v2 = mode is not None
@@ -40,7 +40,7 @@ class _RuntimePrimitive:
                 raise _input_error("Give the backend once, as backend= or as mode=, not two different ones.")
             backend = mode
         if session is None and backend is None:
-            # The seeds' ``with Session(...):`` block made primitives created inside it join it.
+            # The V1 primitives' ``with Session(...):`` block made primitives created inside it join it.
             session = current_session()
         if session is not None and backend is not None:
             session_backend = session.backend()
@@ -123,11 +123,11 @@ class _RuntimePrimitive:
             runtime_options["backend_name"] = self._backend_name
         return self.service.run(self._program_id, inputs, options=runtime_options, callback=callback)
 
-    def _pick_style(self, positional: Any, kwargs: dict[str, Any], seed_args_given: bool) -> tuple[bool, Any]:
+    def _pick_style(self, positional: Any, kwargs: dict[str, Any], v1_args_given: bool) -> tuple[bool, Any]:
         """(is V2, the circuits or pubs) for one ``run`` call.
 
-        ``pubs=`` means V2 and ``circuits=`` the seeds' style, whatever the
-        constructor said; so do seed-only arguments (``parameter_values``,
+        ``pubs=`` means V2 and ``circuits=`` V1 style, whatever the
+        constructor said; so do V1-only arguments (``parameter_values``,
         ``observables``). A bare positional argument follows the constructor
         (``mode=`` → V2), except that tuples can only be pubs.
         """
@@ -140,7 +140,7 @@ class _RuntimePrimitive:
             return True, pubs
         if circuits is not None:
             return False, circuits
-        if seed_args_given:
+        if v1_args_given:
             return False, positional
         return self._v2 or _looks_like_pubs(positional), positional
 

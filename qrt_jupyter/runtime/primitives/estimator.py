@@ -1,4 +1,4 @@
-"""``Estimator``: expectation values (the seeds' style) or V2 pub results, from the ``estimator`` program."""
+"""``Estimator``: expectation values (V1 style) or V2 pub results, from the ``estimator`` program."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class Estimator(_RuntimePrimitive):
     ) -> "RuntimeJob":
         """Submit an estimator job and return its :class:`RuntimeJob` at once.
 
-        Seeds' style: ``run(circuits, observables, parameter_values=None, **options)``
+        V1 style: ``run(circuits, observables, parameter_values=None, **options)``
         → an ``EstimatorResult`` with one value per (circuit, observable) pair
         and its variance and shots in ``metadata``.
 
@@ -71,6 +71,6 @@ class Estimator(_RuntimePrimitive):
         if precision is not None:
             inputs["precision"] = precision
         elif options.execution.shots is not None:
-            # no precision asked: execution.shots sets it (1/sqrt(shots)), as in the seeds' style
+            # no precision asked: execution.shots sets it (1/sqrt(shots)), as in V1 style
             inputs["shots"] = options.execution.shots
         return self._submit(inputs, options, callback)

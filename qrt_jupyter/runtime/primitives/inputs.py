@@ -1,4 +1,4 @@
-"""The primitives' inputs in the seeds' style (circuits, parameter values, observables) and V2 pubs,
+"""The primitives' inputs in V1 style (circuits, parameter values, observables) and V2 pubs,
 made into what the built-in programs take; every mistake is an error before a job is queued."""
 
 from __future__ import annotations

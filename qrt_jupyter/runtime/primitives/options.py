@@ -55,7 +55,7 @@ class EnvironmentOptions:
 
     ``log_level``: level of the program's ``logging`` output kept in ``job.logs()``.
     ``callback``: ``callback(job_id, message)`` for the job's interim results,
-    as the seeds passed it through options; a ``callback=`` given to ``run`` wins.
+    as V1 code passed it through options; a ``callback=`` given to ``run`` wins.
     """
 
     log_level: str | None = None
@@ -86,7 +86,7 @@ def _to_suboptions(kind: type, value: Any, name: str) -> Any:
 
 @dataclass(slots=True)
 class Options:
-    """Options of the seeds' primitives, grouped as qiskit-ibm-runtime grouped them.
+    """Options of the V1 primitives, grouped as qiskit-ibm-runtime grouped them.
 
     ``Options(optimization_level=3)``, ``Options(execution={"shots": 2000})`` and
     ``options.execution.shots = 2000`` all work. A misspelt name raises at

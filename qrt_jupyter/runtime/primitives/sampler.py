@@ -1,4 +1,4 @@
-"""``Sampler``: quasi-distributions (the seeds' style) or V2 pub results, from the ``sampler`` program."""
+"""``Sampler``: quasi-distributions (V1 style) or V2 pub results, from the ``sampler`` program."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class Sampler(_RuntimePrimitive):
     ) -> "RuntimeJob":
         """Submit a sampler job and return its :class:`RuntimeJob` at once.
 
-        Seeds' style: ``run(circuits, parameter_values=None, callback=None, **options)``
+        V1 style: ``run(circuits, parameter_values=None, callback=None, **options)``
         → ``job.result()`` is a ``SamplerResult`` with one quasi-distribution
         per circuit. Option overrides for this job go in ``**options``
         (``shots=``, ``optimization_level=``, ``skip_transpilation=``, …).
@@ -45,7 +45,7 @@ class Sampler(_RuntimePrimitive):
         V2 style: ``run(pubs, shots=None)`` → a ``PrimitiveResult`` with one
         pub result per pub (``result[0].data.meas.get_counts()``).
 
-        The first argument may be given by keyword as ``circuits=`` (seeds'
+        The first argument may be given by keyword as ``circuits=`` (V1
         style) or ``pubs=`` (V2), which settles the style; given positionally it
         follows the constructor (``mode=`` → V2).
 
