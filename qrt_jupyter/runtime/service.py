@@ -6,6 +6,11 @@ the same job object, the same exception classes (from
 ``RuntimeEncoder``/``RuntimeDecoder``. Everything lives under a *home*
 directory (``home=``, else ``$QRT_HOME``, else ``~/.qrt``) in one SQLite file
 that several kernels can share and that outlives kernel restarts.
+
+The module is long for one reason: it is that API, one class whose methods
+are the old service's (programs, backends, jobs, sessions, events). Each
+method only checks its arguments and calls the registry, the store or the
+home, where the work is done.
 """
 
 from __future__ import annotations
