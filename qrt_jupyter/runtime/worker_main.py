@@ -6,13 +6,18 @@ start method would re-run an unguarded ``__main__``). The parent passes one end
 of a socket pair as file descriptor FD; messages are pickled tuples in the
 frames of :mod:`.frames`:
 
-    parent → worker: ("run", job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level)
+    parent → worker: ("run", job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level
+                      [, memory_limit])
                      ("stop",)
     worker → parent: ("ready", pid), ("interim", job_id, json), ("log", job_id, stream, text),
                      ("result", job_id, json), ("error", job_id, traceback_text), ("idle", job_id)
 
 A worker imports qiskit and Aer once, then serves job after job, so a small job
 does not pay for a process start. It exits when the parent goes away.
+
+Nothing a job started outlives it: the worker is the subreaper of its
+descendants (orphans of a program become its children, not init's), and after
+each job it kills what is left of them (see :mod:`.job_limits`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import time
 import traceback
 
 from .frames import FrameReader, FrameWriter
+from .job_limits import end_descendants, become_subreaper, memory_limited
 
 
 class _ConnStream(io.TextIOBase):
@@ -85,7 +91,8 @@ def _format_error(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, tb)).rstrip()
 
 
-def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level) -> None:
+def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level,
+            memory_limit: int | None = None) -> None:
     from .._compat import options_restored
     from . import codec
     from .backends import make_backend, register_backend_factory
@@ -109,12 +116,16 @@ def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json,
             backend = make_backend(backend_name)
             inputs = codec.decode(inputs_json) if inputs_json else {}
             # backends are cached per worker; a program's set_options() must not outlive its job
-            with options_restored(backend):
+            with options_restored(backend), memory_limited(memory_limit):
                 value = main(backend, messenger, **inputs)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from user code too
             out.flush()
             err.flush()
-            send(("error", job_id, _format_error(exc)))
+            text = _format_error(exc)
+            if memory_limit is not None and isinstance(exc, MemoryError):
+                text = (f"memory limit of {memory_limit / 2**20:g} MiB exceeded: the program could not "
+                        f"allocate more. Raise memory_limit in the run options or use less memory.\n{text}")
+            send(("error", job_id, text))
             return
         out.flush()
         err.flush()
@@ -196,12 +207,16 @@ def serve(sock: socket.socket) -> None:
         if message[0] == "stop":
             return
         if message[0] == "run":
-            run_job(send, *message[1:])
+            try:
+                run_job(send, *message[1:])
+            finally:
+                end_descendants()
             send(("idle", message[1]))
 
 
 def main(argv: list[str]) -> None:
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    become_subreaper()
     sock = socket.socket(fileno=int(argv[1]))
     try:
         serve(sock)

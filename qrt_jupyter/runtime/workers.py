@@ -5,12 +5,20 @@ stop them, and a crash must not take the kernel down. Starting a Python that
 imports qiskit and Aer takes seconds, so the pool keeps a few warm workers and
 reuses a worker job after job; a job is sent to a worker still warming up, and
 runs as soon as it is ready.
+
+Each worker leads its own session and process group. The notebook's interrupt
+button sends SIGINT to the kernel's process group, and that must stop only the
+cell's wait, never the job; and a kill (cancel, time limit, ``close()``) goes to
+the whole group, so processes a program started do not outlive it. A worker's
+death is seen from the process itself, not from its socket: a child it forked
+may hold the socket open long after the worker is gone.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from .frames import FrameReader, FrameWriter
+from .job_limits import descendants
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +51,10 @@ def _widen(sock: socket.socket) -> None:
             pass
 
 
+EXIT_GRACE = 1.0
+"""Seconds the messages a dead worker sent may take to arrive before its socket is closed."""
+
+
 class Worker:
     """One worker process and the thread that reads its messages."""
 
@@ -62,6 +75,7 @@ class Worker:
                 stderr=log,
                 env=env,
                 close_fds=True,
+                start_new_session=True,
             )
         child_sock.close()
         self._sock = parent_sock
@@ -69,9 +83,11 @@ class Worker:
         self.pid = self.process.pid
         self.job_id: str | None = None
         self.killed = False
+        self._exited = threading.Event()
         self._on_message = on_message
         self._reader = threading.Thread(target=self._read, name=f"qrt-worker-{self.pid}", daemon=True)
         self._reader.start()
+        threading.Thread(target=self._watch, name=f"qrt-worker-{self.pid}-exit", daemon=True).start()
 
     def _read(self) -> None:
         reader = FrameReader(self._sock.fileno())
@@ -84,9 +100,37 @@ class Worker:
                 break
             for message in messages:
                 self._on_message(self, message)
+
+    def _watch(self) -> None:
+        """Wait for the worker process to end, then end what it left and report its exit.
+
+        The exit is reported after every message the worker sent before it: the
+        reader reaches the end of the stream once the worker's group is gone.
+        """
+        try:  # wait without reaping, so the group id cannot be reused before the group is killed
+            os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
+        except (ChildProcessError, AttributeError, OSError):
+            pass
+        self._exited.set()
+        self._kill_group()
         code = self.process.wait()
+        self._reader.join(EXIT_GRACE)
+        if self._reader.is_alive():  # a process outside the group still holds the socket
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._reader.join()
         self._sock.close()
         self._on_message(self, ("exit", code))
+
+    def _kill_group(self) -> None:
+        if self.process.returncode is not None:  # reaped: its group id may belong to another now
+            return
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def send(self, message: tuple) -> bool:
         """Send a message to the worker; False if it is gone."""
@@ -99,6 +143,13 @@ class Worker:
     def kill(self) -> None:
         """Stop at once: used for cancel and time limits, where the program may not cooperate."""
         self.killed = True
+        if self.process.returncode is None:  # what the program started, in any session, goes first
+            for pid in descendants(self.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        self._kill_group()
         try:
             self.process.kill()
         except OSError:
@@ -112,7 +163,8 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        return not self.killed and self.process.poll() is None
+        # not process.poll(): reaping the worker here would let its group outlive it
+        return not self.killed and not self._exited.is_set()
 
 
 class WorkerPool:

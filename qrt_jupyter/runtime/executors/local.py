@@ -40,9 +40,9 @@ class LocalExecutor(Executor):
         with self._lock:
             self._running[launch.job_id] = worker
         sent = worker.send(("run", launch.job_id, launch.program_kind, launch.program, launch.backend,
-                            launch.backend_factory, launch.inputs, launch.log_level))
+                            launch.backend_factory, launch.inputs, launch.log_level, launch.memory_limit))
         if not sent:
-            self._on_message(worker, ("exit", worker.process.poll()))
+            self._on_message(worker, ("exit", worker.process.returncode))
 
     def kill(self, job_id: str) -> None:
         with self._lock:
