@@ -53,6 +53,7 @@ class RuntimeHome:
         self._poller: "StorePoller | None" = None
         self._lock = threading.Lock()
         self._last_orphan_check = 0.0
+        self._warming = False
         self.check_orphans(force=True)
 
     def check_orphans(self, force: bool = False) -> None:
@@ -70,6 +71,36 @@ class RuntimeHome:
             return
         if settle_interrupted(self.store, None, self.hub.emit):
             self.scheduler()  # queued jobs of a process that is gone: run them now
+
+    def warm_up(self) -> None:
+        """Get ready for a first job in the background: start the scheduler and its warm
+        workers, and import what ``run()`` needs in this process.
+
+        Called when a service is created (not at ``import`` or ``%load_ext``): the
+        seconds a worker takes to import qiskit and Aer pass while the user types.
+        """
+        if self._scheduler is not None or self._warming:
+            return
+        self._warming = True
+
+        def work() -> None:
+            try:
+                self.scheduler()
+                import qiskit_ibm_runtime  # noqa: F401  (encoder, decoder, exceptions)
+
+                from . import jobs  # noqa: F401  (the job object run() returns)
+                from .backends import catalog
+                from .programs import registry
+                from .programs.builtin import BUILTIN_PROGRAMS
+
+                registry.import_jsonschema()  # input validation
+                catalog()  # reads every fake device's configuration file once
+                for program_id in BUILTIN_PROGRAMS:
+                    registry.builtin_program(program_id)
+            except Exception:  # the first run() meets the same problem and reports it
+                pass
+
+        threading.Thread(target=work, name="qrt-warm-up", daemon=True).start()
 
     # -- scheduler ---------------------------------------------------------------
     def scheduler(self) -> Scheduler:

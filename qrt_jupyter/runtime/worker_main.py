@@ -8,6 +8,7 @@ frames of :mod:`.frames`:
 
     parent → worker: ("run", job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level
                       [, memory_limit])
+                     ("warm", backend_name)   prepare that backend at the next idle moment
                      ("stop",)
     worker → parent: ("ready", pid), ("interim", job_id, json), ("log", job_id, stream, text),
                      ("result", job_id, json), ("error", job_id, traceback_text), ("idle", job_id)
@@ -145,23 +146,23 @@ def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json,
         root.setLevel(old_level)
 
 
-def _prewarm() -> None:
-    """Pay now, while idle, for what most first jobs need.
+def _prewarm(backend_name: str) -> None:
+    """Pay now, while idle, for what a first job on ``backend_name`` needs.
 
     A fresh worker's first sampler job paid for importing the primitives and
-    the built-in programs, building the ideal simulator and its pass manager,
-    and running Aer and the encoders for the first time, several times what
-    the next job costs (BENCHMARKS.md, commit 8272438): so one tiny sampler job
-    runs here. Done once, at the first
-    moment no job is waiting (a worker started for a job runs it first), so it
-    never delays one; anything that fails here fails, and is reported, in the
-    job that needs it.
+    the built-in programs, building the backend (a device's noise model: most
+    of a second) and its pass manager, and running Aer and the encoders for the
+    first time, several times what the next job costs (BENCHMARKS.md): so one
+    tiny sampler job runs here. Done only at moments no job is waiting (a worker
+    started for a job runs it first); anything that fails here fails, and is
+    reported, in the job that needs it.
     """
     try:
         from qiskit import QuantumCircuit
 
+        from .._compat import options_restored
         from . import codec
-        from .backends import SIMULATOR_NAME, make_backend
+        from .backends import make_backend
         from .programs.builtin import BUILTIN_PROGRAMS
 
         for module in BUILTIN_PROGRAMS.values():
@@ -172,8 +173,9 @@ def _prewarm() -> None:
         circuit.measure(0, 0)
         inputs = codec.decode(codec.encode({"pubs": [(circuit,)], "shots": 1}))
         sampler = importlib.import_module(BUILTIN_PROGRAMS["sampler"])
-        result = sampler.main(make_backend(SIMULATOR_NAME), _Silent(), **inputs)
-        codec.encode(result)
+        backend = make_backend(backend_name)
+        with options_restored(backend):
+            codec.encode(sampler.main(backend, _Silent(), **inputs))
     except Exception:
         pass
 
@@ -195,17 +197,25 @@ def serve(sock: socket.socket) -> None:
     import qiskit_ibm_runtime  # noqa: F401
 
     send(("ready", os.getpid()))
-    warmed = False
+    from .backends import SIMULATOR_NAME
+
+    to_warm = [SIMULATOR_NAME]  # then the backends the client names
+    warmed: set[str] = set()
     while True:
-        if not warmed and not inbox.poll(0):  # first idle moment: pay the next first job's costs
-            _prewarm()
-            warmed = True
+        if to_warm and not inbox.poll(0):  # an idle moment: pay a next first job's costs
+            name = to_warm.pop(0)
+            if name not in warmed:
+                warmed.add(name)
+                _prewarm(name)
+            continue
         try:
             message = inbox.read_one()
         except (EOFError, OSError):
             return
         if message[0] == "stop":
             return
+        if message[0] == "warm":  # ("warm", backend_name): a backend in use nearby
+            to_warm.append(message[1])
         if message[0] == "run":
             try:
                 run_job(send, *message[1:])

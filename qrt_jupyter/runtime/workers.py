@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -82,6 +83,7 @@ class Worker:
         self._writer = FrameWriter(parent_sock)
         self.pid = self.process.pid
         self.job_id: str | None = None
+        self.backends: set[str] = set()  # backends it was asked to prepare or has run a job on
         self.killed = False
         self._exited = threading.Event()
         self._on_message = on_message
@@ -167,37 +169,85 @@ class Worker:
         return not self.killed and not self._exited.is_set()
 
 
+IDLE_SECONDS = 120.0
+"""How long a worker beyond the warm reserve may stay idle before it exits (``$QRT_WORKER_IDLE_SECONDS``)."""
+
+
 class WorkerPool:
     """Warm workers ready for the next job; at most ``max_idle`` kept idle.
 
     ``max_idle`` defaults to ``warm + 2``: two busy workers (the simulator's two
     slots on a small machine, or two devices) and the warm reserve all stay when
     they fall idle. With one idle slot fewer, every burst of jobs stopped a hot
-    worker and started a new reserve, seconds of a core each time.
+    worker and started a new reserve, seconds of a core each time. Those beyond
+    the reserve exit after ``idle_seconds`` without a job: an idle runtime holds
+    only what the next job needs.
+
+    ``recent_backends()`` names the backends a new worker prepares while it
+    waits for its first job (see :meth:`warm_backend`).
     """
 
-    def __init__(self, on_message, log_dir: Path, warm: int = 1, max_idle: int | None = None):
+    def __init__(self, on_message, log_dir: Path, warm: int = 1, max_idle: int | None = None,
+                 idle_seconds: float | None = None, recent_backends: Callable[[], list[str]] = list):
         self._on_message = on_message
         self._log_path = Path(log_dir) / "workers.log"
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         self.warm = warm
         self.max_idle = max(warm + 2 if max_idle is None else max_idle, warm)
+        self.idle_seconds = float(os.environ.get("QRT_WORKER_IDLE_SECONDS") or IDLE_SECONDS) \
+            if idle_seconds is None else idle_seconds
+        self._recent_backends = recent_backends
         self._idle: list[Worker] = []
+        self._idle_since: dict[Worker, float] = {}
         self._all: set[Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._closing = threading.Event()
+        threading.Thread(target=self._retire_idle, name="qrt-worker-pool", daemon=True).start()
 
     def _start(self) -> Worker:
         if self._closed:
             raise RuntimeError("the worker pool was shut down")
         worker = Worker(self._on_message, self._log_path)
+        for name in self._recent_backends():
+            worker.backends.add(name)
+            worker.send(("warm", name))
         self._all.add(worker)
         return worker
 
+    def warm_backend(self, name: str) -> None:
+        """Let idle workers prepare backend ``name`` (a device's noise model takes most of a
+        second to build) while they wait, so the next job there, or after a cancel, is quick."""
+        with self._lock:
+            idle = [w for w in self._idle if name not in w.backends]
+        for worker in idle:
+            worker.backends.add(name)
+            worker.send(("warm", name))
+
+    def _retire_idle(self) -> None:
+        """Stop workers beyond the warm reserve once they have been idle ``idle_seconds``."""
+        while not self._closing.wait(min(5.0, max(0.1, self.idle_seconds / 4))):
+            now = time.monotonic()
+            with self._lock:
+                # the oldest idle ones go first; the most recently used stay as the reserve
+                while len(self._idle) > self.warm and now - self._idle_since.get(self._idle[0], now) \
+                        > self.idle_seconds:
+                    oldest = self._idle.pop(0)
+                    self._idle_since.pop(oldest, None)
+                    self._all.discard(oldest)
+                    oldest.stop()
+
     def prestart(self) -> None:
         with self._lock:
-            while len(self._idle) < self.warm and not self._closed:
-                self._idle.append(self._start())
+            self._fill_reserve()
+
+    def _fill_reserve(self) -> None:
+        while len(self._idle) < self.warm and not self._closed:
+            self._park(self._start())
+
+    def _park(self, worker: Worker) -> None:
+        self._idle.append(worker)
+        self._idle_since[worker] = time.monotonic()
 
     def acquire(self) -> Worker:
         """A worker for the next job, without waiting for it to finish warming up.
@@ -214,8 +264,8 @@ class WorkerPool:
                 self._all.discard(worker)
             else:
                 worker = self._start()
-            while len(self._idle) < self.warm and not self._closed:
-                self._idle.append(self._start())
+            self._idle_since.pop(worker, None)
+            self._fill_reserve()
             return worker
 
     def release(self, worker: Worker) -> None:
@@ -229,9 +279,10 @@ class WorkerPool:
                 self._all.discard(worker)
                 worker.stop()
                 return
-            self._idle.append(worker)
+            self._park(worker)
             while len(self._idle) > self.max_idle:
                 oldest = self._idle.pop(0)
+                self._idle_since.pop(oldest, None)
                 self._all.discard(oldest)
                 oldest.stop()
 
@@ -241,10 +292,11 @@ class WorkerPool:
             self._all.discard(worker)
             if worker in self._idle:
                 self._idle.remove(worker)
-            while len(self._idle) < self.warm and not self._closed:
-                self._idle.append(self._start())
+            self._idle_since.pop(worker, None)
+            self._fill_reserve()
 
     def shutdown(self) -> None:
+        self._closing.set()
         with self._lock:
             self._closed = True
             workers, self._all, self._idle = list(self._all), set(), []

@@ -199,3 +199,21 @@ def test_a_memory_limit_that_is_not_a_size_is_one_clear_error(service, bad):
 
     with pytest.raises(IBMInputValueError, match="memory_limit must be a positive number of bytes"):
         service.run("hello-world", {}, options=dict(SIMULATOR, memory_limit=bad))
+
+
+def test_workers_beyond_the_warm_reserve_exit_after_an_idle_while(tmp_path):
+    from qrt_jupyter.runtime.workers import WorkerPool
+
+    pool = WorkerPool(lambda worker, message: None, tmp_path, warm=1, idle_seconds=0.5)
+    try:
+        busy = [pool.acquire() for _ in range(3)]
+        assert len(pool) == 4  # three for jobs and the reserve
+        for worker in busy:
+            pool.release(worker)
+        kept = busy[-1]  # the most recently used one stays: its caches are hot
+        assert wait_for(lambda: len(pool) == 1)
+        assert pool.acquire() is kept
+        stopped = [w for w in busy if w is not kept]
+        assert wait_for(lambda: not any(_running(w.pid) for w in stopped))
+    finally:
+        pool.shutdown()
