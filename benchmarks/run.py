@@ -25,10 +25,11 @@ Items (numbers as in issue 7):
 
 Issue 17 (faster than IBM's local mode) adds, each in fresh interpreters where it says so:
 
-9. A fresh process: import, service, one Bell job, vs the same with IBM's local mode.
-10. The first Bell job 4 s after the service was created (the user typing meanwhile).
-11. The next Bell job on a one-slot device (``fake_manila``) after cancelling a running one.
-12. An idle runtime's memory (RSS of the client and its workers), and workers beyond the warm
+12. A fresh process: import, service, one Bell job, vs the same with IBM's local mode.
+13. The first Bell job 4 s after the service was created (the user typing meanwhile; the cells
+    run on an asyncio loop, as ipykernel runs them).
+14. The next Bell job on a one-slot device (``fake_manila``) after cancelling a running one.
+15. An idle runtime's memory (RSS of the client and its workers), and workers beyond the warm
     reserve exiting after an idle while.
 
 Every run uses fresh temporary homes (never ``~/.qrt``), removed at the end.
@@ -44,6 +45,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -692,7 +694,7 @@ def item8_store(ctx: Context) -> list[Row]:
     ]
 
 
-# --------------------------------------------------------------------------- items 9-12 (issue 17)
+# --------------------------------------------------------------------------- items 12-15 (issue 17)
 
 _BELL_SOURCE = """
 from qiskit import QuantumCircuit
@@ -720,17 +722,25 @@ SamplerV2(mode=AerSimulator()).run([(bell,)], shots=1024).result()
 """
 
 _AFTER_PAUSE = """
-import json, sys, time
-from qrt_jupyter import LocalRuntimeService
-created = time.perf_counter()
-service = LocalRuntimeService(home=sys.argv[1])
-""" + _BELL_SOURCE + """
-time.sleep(max(0.0, float(sys.argv[2]) - (time.perf_counter() - created)))  # the user typing
-start = time.perf_counter()
-service.run("sampler", {"pubs": [(bell,)], "shots": 1024},
-            options={"backend_name": "ibmq_qasm_simulator"}).result()
-print(json.dumps({"seconds": time.perf_counter() - start}))
-service.close()
+import asyncio, json, sys, time
+
+
+async def notebook():
+    # cells run on an asyncio loop, as ipykernel runs them; between cells the kernel is idle
+    from qrt_jupyter import LocalRuntimeService
+    created = time.perf_counter()
+    service = LocalRuntimeService(home=sys.argv[1])
+    await asyncio.sleep(0)  # the end of the cell
+""" + textwrap.indent(_BELL_SOURCE, "    ") + """
+    await asyncio.sleep(max(0.0, float(sys.argv[2]) - (time.perf_counter() - created)))  # the user typing
+    start = time.perf_counter()
+    service.run("sampler", {"pubs": [(bell,)], "shots": 1024},
+                options={"backend_name": "ibmq_qasm_simulator"}).result()
+    print(json.dumps({"seconds": time.perf_counter() - start}))
+    service.close()
+
+
+asyncio.run(notebook())
 """
 
 _IDLE_PROBE = """
@@ -784,7 +794,7 @@ def _python(source: str, *args: str, env: dict) -> str:
     return out.stdout
 
 
-def item9_fresh_process(ctx: Context) -> list[Row]:
+def item12_fresh_process(ctx: Context) -> list[Row]:
     env = _bench_env(ctx)
     ours, theirs = [], []
     for i in range(ctx.repeat(3, 1)):
@@ -797,23 +807,23 @@ def item9_fresh_process(ctx: Context) -> list[Row]:
                 _python(_FRESH_THEIRS, env=env)
                 theirs.append(time.perf_counter() - start)
     ratio = median(ours) / median(theirs)
-    return [Row(9, "fresh process, import + service + first Bell job: runtime vs IBM local mode",
+    return [Row(12, "fresh process, import + service + first Bell job: runtime vs IBM local mode",
                 median(ours), median(theirs), "s", target="<= 1.5", status=verdict(ratio <= 1.5),
                 note="wall time of a new interpreter each, until it exits")]
 
 
-def item10_after_pause(ctx: Context) -> list[Row]:
+def item13_after_pause(ctx: Context) -> list[Row]:
     env = _bench_env(ctx)
     pause = 4.0
     firsts = [json.loads(_python(_AFTER_PAUSE, str(ctx.root / f"pause-{i}"), str(pause), env=env)
                          .strip().splitlines()[-1])["seconds"] for i in range(ctx.repeat(3, 1))]
     worst = max(firsts)
-    return [Row(10, f"first Bell job {pause:g} s after the service was created", median(firsts), None, "s",
+    return [Row(13, f"first Bell job {pause:g} s after the service was created", median(firsts), None, "s",
                 target="<= 0.5", status=verdict(median(firsts) <= 0.5),
                 note=f"run() to result, fresh process each; worst {worst:.2f} s")]
 
 
-def item11_after_cancel(ctx: Context) -> list[Row]:
+def item14_after_cancel(ctx: Context) -> list[Row]:
     service = ctx.service()
     device = {"backend_name": "fake_manila"}
     program = next((p.program_id for p in service.programs() if p.name == "bench-sleep"), None) or \
@@ -837,13 +847,13 @@ def item11_after_cancel(ctx: Context) -> list[Row]:
         long_job.cancel()
         after_cancel.append(bell_job())
         warm.append(bell_job())
-    return [Row(11, "next Bell job on a one-slot device after a cancel (B: the one after it)",
+    return [Row(14, "next Bell job on a one-slot device after a cancel (B: the one after it)",
                 median(after_cancel), median(warm), "s", target="<= 0.5 s",
                 status=verdict(median(after_cancel) <= 0.5),
                 note=f"fake_manila, submit to result; worst {max(after_cancel):.2f} s")]
 
 
-def item12_idle_memory(ctx: Context) -> list[Row]:
+def item15_idle_memory(ctx: Context) -> list[Row]:
     idle_seconds = 3
     env = _bench_env(ctx, QRT_WORKER_IDLE_SECONDS=str(idle_seconds))
     probe = json.loads(_python(_IDLE_PROBE, str(ctx.root / "idle"), SLEEP_SOURCE, env=env).strip().splitlines()[-1])
@@ -851,10 +861,10 @@ def item12_idle_memory(ctx: Context) -> list[Row]:
     total = idle["client"] + sum(idle["workers"])
     mib = 2 ** 20
     return [
-        Row(12, "idle runtime memory (RSS): client process + its workers", total / mib, None, "MiB",
+        Row(15, "idle runtime memory (RSS): client process + its workers", total / mib, None, "MiB",
             note=f"client {idle['client'] / mib:.0f} MiB, {len(idle['workers'])} worker(s) "
                  f"{', '.join(f'{w / mib:.0f}' for w in idle['workers'])} MiB"),
-        Row(12, f"workers after a burst of 3 jobs, then after {idle_seconds} s idle", probe["after_burst"],
+        Row(15, f"workers after a burst of 3 jobs, then after {idle_seconds} s idle", probe["after_burst"],
             probe["after_idle"], "procs", target="idle: the warm reserve (1)",
             status=verdict(probe["after_idle"] <= 1), note="QRT_WORKER_IDLE_SECONDS for the run; default 120 s"),
     ]
@@ -869,10 +879,10 @@ ITEMS: dict[int, Callable[[Context], list[Row]]] = {
     6: item6_widget,
     7: item7_load_ext,
     8: item8_store,
-    9: item9_fresh_process,
-    10: item10_after_pause,
-    11: item11_after_cancel,
-    12: item12_idle_memory,
+    12: item12_fresh_process,
+    13: item13_after_pause,
+    14: item14_after_cancel,
+    15: item15_idle_memory,
 }
 
 
@@ -944,7 +954,7 @@ def table(rows: list[Row], markdown: bool = False) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--items", default=",".join(map(str, range(1, 13))),
+    parser.add_argument("--items", default=",".join(map(str, sorted(ITEMS))),
                         help="comma-separated item numbers to run (default: all)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed A/B pairs per measure (default: per item, 1-20)")
