@@ -155,21 +155,14 @@ import time  # noqa: E402
 
 from qrt_jupyter.widgets.job_table import JobQuery, JobTable, PageCursor, fetch_page, job_row  # noqa: E402
 from qrt_jupyter.widgets.pump import UpdatePump  # noqa: E402
+from support import bell, wait_until  # noqa: E402
 
 TIMEOUT = 120  # seconds to wait for a state; generous, never asserted on
 
 
-def wait_until(condition, pump=None, timeout=TIMEOUT, what="condition"):
-    """Poll for a state (draining the test pump meanwhile); fail if it never comes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pump is not None:
-            pump.drain(timeout=5)
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+def drained(pump):
+    """For ``wait_until(..., between=drained(pump))``: apply the test pump's updates before each look."""
+    return lambda: pump.drain(timeout=5)
 
 
 def send(widget, content):
@@ -344,12 +337,12 @@ def test_cancel_delete_and_open_through_the_table(service, pump):
     dash = Dashboard(service, pump=pump)
     table = dash.jobs.table
     try:
-        wait_until(lambda: blocker.status().name == "RUNNING", what="the blocker to run")
+        wait_until(lambda: blocker.status().name == "RUNNING", "the blocker to run")
         dash.jobs.handle_request({"type": "refresh"})
         row = wait_until(
             lambda: next((r for r in table.rows if r["job_id"] == queued.job_id() and r["status"] == "QUEUED"), None),
-            pump,
-            what="the queued row",
+            "the queued row",
+            between=drained(pump),
         )
         assert row["can_cancel"] and row["queue_position"] == 1
 
@@ -358,8 +351,8 @@ def test_cancel_delete_and_open_through_the_table(service, pump):
         assert service.job(queued.job_id()).status().name == "CANCELLED"
         wait_until(
             lambda: any(r["job_id"] == queued.job_id() and r["status"] == "CANCELLED" for r in table.rows),
-            pump,
-            what="the cancelled row",
+            "the cancelled row",
+            between=drained(pump),
         )
 
         send(table, {"type": "cancel", "job_id": finished.job_id()})  # already DONE: refused, said in the table
@@ -377,7 +370,7 @@ def test_cancel_delete_and_open_through_the_table(service, pump):
         assert dash.jobs.wait_actions(TIMEOUT)
         with pytest.raises(RuntimeJobNotFound):
             service.job(finished.job_id())
-        wait_until(lambda: finished.job_id() not in ids(table.rows), pump, what="the deleted row to go")
+        wait_until(lambda: finished.job_id() not in ids(table.rows), "the deleted row to go", between=drained(pump))
         assert dash.jobs.opened is None and dash.jobs.detail.children == ()
     finally:
         blocker.cancel()
@@ -394,7 +387,7 @@ def test_new_jobs_appear_through_events_and_the_shared_pump(service):
         job = service.run("hello-world", {"iterations": 1})
         wait_until(
             lambda: [r["status"] for r in dash.jobs.table.rows if r["job_id"] == job.job_id()] == ["DONE"],
-            what="the job's row to reach DONE",
+            "the job's row to reach DONE",
         )
     finally:
         dash.close()
@@ -411,8 +404,8 @@ def test_backends_tab_pending_counts_least_busy_and_details(service, pump):
         view = dash.backends
         wait_until(
             lambda: next((r for r in view.rows if r["name"] == "fake_manila"), {}).get("pending_jobs") == 2,
-            pump,
-            what="fake_manila's two pending jobs",
+            "fake_manila's two pending jobs",
+            between=drained(pump),
         )
         by_name = {r["name"]: r for r in view.rows}
         assert by_name["fake_manila"]["num_qubits"] == 5 and by_name["fake_manila"]["operational"]
@@ -437,8 +430,8 @@ def test_backends_tab_pending_counts_least_busy_and_details(service, pump):
         blocker.cancel()
         wait_until(
             lambda: next((r for r in view.rows if r["name"] == "fake_manila"), {}).get("pending_jobs") == 0,
-            pump,
-            what="fake_manila's queue to empty",
+            "fake_manila's queue to empty",
+            between=drained(pump),
         )
     finally:
         for job in (queued, blocker):
@@ -448,16 +441,10 @@ def test_backends_tab_pending_counts_least_busy_and_details(service, pump):
 
 
 def test_program_form_builds_inputs_from_the_schema_and_runs(service, pump):
-    from qiskit import QuantumCircuit
-
     from qrt_jupyter import Dashboard
     from qrt_jupyter.widgets.job import JobWidget
 
-    bell = QuantumCircuit(2)
-    bell.h(0)
-    bell.cx(0, 1)
-    bell.measure_all()
-    dash = Dashboard(service, pump=pump, namespace={"bell": bell})
+    dash = Dashboard(service, pump=pump, namespace={"bell": bell()})
     try:
         dash.show("Programs")
         pump.drain()

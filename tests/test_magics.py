@@ -19,6 +19,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from qrt_jupyter import active
+from support import bell
 
 MAGICS = (
     "qrt_service",
@@ -305,14 +306,8 @@ def test_run_returns_at_once_and_the_job_can_be_found_again(ip, capsys):
 
 @pytest.mark.slow
 def test_run_inputs_backend_shots_and_time_limit(ip):
-    from qiskit import QuantumCircuit
-
-    bell = QuantumCircuit(2)
-    bell.h(0)
-    bell.cx(0, 1)
-    bell.measure_all()
-    ip.user_ns["bell"] = bell
-    ip.user_ns["base"] = {"circuits": bell, "shots": 10}
+    ip.user_ns["bell"] = bell()
+    ip.user_ns["base"] = {"circuits": ip.user_ns["bell"], "shots": 10}
     ip.run_line_magic("config", "QRTMagics.default_backend = 'fake_manila'")
     ip.run_line_magic("qrt_run", "sampler --inputs base -i shots=300 --max-execution-time 90 -o job --wait")
     job = ip.user_ns["job"]

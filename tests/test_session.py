@@ -8,15 +8,13 @@ gate (creates a file), so the order of events is fixed by the test, not by timin
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from qiskit.providers import JobStatus
 from qiskit_ibm_runtime.exceptions import IBMInputValueError, RuntimeInvalidStateError
 
 from qrt_jupyter import LocalRuntimeService, Options, Sampler, Session
 from qrt_jupyter.runtime.session import parse_max_time
-from support import bell
+from support import bell, wait_until
 
 DEVICE = "fake_manila"  # one job at a time, so a running job keeps the rest queued
 
@@ -68,12 +66,6 @@ def service(home):
 @pytest.fixture(scope="module")
 def gate_program(home):
     return LocalRuntimeService(home=home).upload_program(data=GATE_SOURCE, metadata=GATE_METADATA)
-
-
-def wait_until(predicate, what: str):
-    """Poll until ``predicate()``; the test's timeout, not a timed assertion, bounds it."""
-    while not predicate():
-        time.sleep(0.02)
 
 
 # -- max_time --------------------------------------------------------------------------

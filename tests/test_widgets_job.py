@@ -21,9 +21,7 @@ from qiskit.quantum_info import SparsePauliOp
 from qrt_jupyter.widgets import watch
 from qrt_jupyter.widgets.job import JobWidget
 from qrt_jupyter.widgets.pump import get_pump
-from support import bell, wait_for
-
-WAIT = 180
+from support import WAIT, bell, wait_until
 
 
 class RecordingComm:
@@ -92,9 +90,7 @@ def test_sampler_job_widget_reaches_done_with_a_quasi_distribution_figure():
 
 
 def test_estimator_job_widget_shows_values_with_error_bars():
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
+    circuit = bell(measure=False)
     observables = [SparsePauliOp("ZZ"), SparsePauliOp("XI")]
     job = StatevectorEstimator(default_precision=0.05, seed=1).run([(circuit, observables)])
     widget = watch(job)
@@ -276,7 +272,7 @@ def test_local_job_cancelled_from_the_widget(service):
         source, metadata={"name": "slow", "description": "test program", "max_execution_time": 300}
     )
     widget = watch(service.run(program, {}))
-    assert wait_for(lambda: widget.status == "RUNNING" and widget.interim_count > 0)
+    wait_until(lambda: widget.status == "RUNNING" and widget.interim_count > 0, "the job to run and publish")
     widget.cancel()
     settle(widget)
     assert widget.status == "CANCELLED" and not widget.cancellable

@@ -11,6 +11,7 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 from qrt_jupyter import active
+from support import bell
 
 
 @pytest.fixture
@@ -49,14 +50,8 @@ def test_service_ibm_then_listings_then_back_to_local(ip, network, saved_account
 
 
 def test_run_sampler_on_ibm_with_wait(ip, network, saved_account, capsys):
-    from qiskit import QuantumCircuit
-
     network.auto_advance = True  # the fake job moves one status per status request
-    bell = QuantumCircuit(2)
-    bell.h(0)
-    bell.cx(0, 1)
-    bell.measure_all()
-    ip.user_ns["bell"] = bell
+    ip.user_ns["bell"] = bell()
     ip.run_line_magic("qrt_service", f"ibm --account {saved_account}")
     backend = active.current().backends()[0].name
     capsys.readouterr()

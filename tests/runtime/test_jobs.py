@@ -20,6 +20,7 @@ from qiskit_ibm_runtime.exceptions import (
 )
 
 from qrt_jupyter import LocalRuntimeService
+from support import bell
 
 from .programs import CRASH, LOGGING, upload
 
@@ -317,14 +318,8 @@ def test_backends_know_their_service(svc):
 
 def test_a_noisy_device_stays_noisy_job_after_job(svc):
     """A warm worker reuses its fake device; the noise model must survive every job."""
-    from qiskit import QuantumCircuit
-
-    bell = QuantumCircuit(2)
-    bell.h(0)
-    bell.cx(0, 1)
-    bell.measure_all()
     opts = {"backend_name": "fake_manila"}
     for _ in range(3):
-        quasi = svc.run("sampler", {"circuits": bell, "shots": 4000}, options=opts).result(timeout=120)
+        quasi = svc.run("sampler", {"circuits": bell(), "shots": 4000}, options=opts).result(timeout=120)
         dist = quasi.quasi_dists[0]
         assert dist.get(1, 0) + dist.get(2, 0) > 0.002  # readout and gate errors leave 01 and 10

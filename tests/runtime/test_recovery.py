@@ -10,13 +10,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 from qiskit.providers import JobStatus
 from qiskit_ibm_runtime.exceptions import RuntimeJobFailureError
 
 from qrt_jupyter import LocalRuntimeService
+from support import wait_until
 
 from .programs import LOOP, LOOP_SCHEMA
 
@@ -94,11 +94,9 @@ def test_another_kernel_sees_cancels_and_watches_jobs(tmp_path):
         assert json.loads(process.stdout.readline()) == {"final": "CANCELLED"}
         assert json.loads(process.stdout.readline()) == {"queued": ["DONE", "DONE"]}
         assert queued.result(timeout=120)["n"] == 2
-        deadline = time.time() + 10
-        while "DONE" not in [e.data for e in events if e.kind == "status"] and time.time() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: "DONE" in [e.data for e in events if e.kind == "status"],
+                   "the DONE event of a job another process ran")
         unsubscribe()
-        assert "DONE" in [e.data for e in events if e.kind == "status"]
         assert [e.data["i"] for e in events if e.kind == "interim"] == [0, 1]
     finally:
         process.kill()
