@@ -20,9 +20,9 @@ from qiskit_ibm_runtime.exceptions import (
 )
 
 from qrt_jupyter import LocalRuntimeService
-from support import bell
+from support import bell, wait_until
 
-from .programs import CRASH, LOGGING, upload
+from .programs import CRASH, GATED, LOGGING, upload
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +75,20 @@ def test_interim_results_thousands_in_order_none_lost(svc):
     assert [r["i"] for r in job.interim_results()] == list(range(3000))
 
 
-def test_stream_results_attached_late_replays_without_gaps(svc):
-    job = svc.run(svc.loop_id, {"n": 40, "sleep": 0.02})
-    while job.status() != JobStatus.RUNNING:
-        time.sleep(0.05)
-    time.sleep(0.3)
+def test_stream_results_attached_late_replays_without_gaps(svc, tmp_path):
+    """Attach while the job runs, after half its results are in the store, then let it go on.
+
+    The program waits for a file the test creates, so "late" is a fact the test
+    observed (20 results stored, 20 still to come), whatever the machine's speed.
+    """
+    gate = tmp_path / "gate"
+    program_id = upload(svc, source=GATED, name="gated", schema=None)
+    job = svc.run(program_id, {"n": 40, "gate": str(gate), "before_gate": 20})
+    wait_until(lambda: len(job.interim_results()) == 20, "the job's first 20 interim results in the store")
+    assert job.status() == JobStatus.RUNNING
     received = []
     job.stream_results(lambda job_id, r: received.append(r))
+    gate.touch()
     job.result(timeout=60)
     svc._home.hub.flush()
     assert [r["i"] for r in received[:-1]] == list(range(40))
@@ -168,8 +175,7 @@ def test_backend_requirements_are_checked_at_submit(svc):
 
 def test_cancel_a_running_job_stops_it_quickly(svc):
     job = svc.run(svc.loop_id, {"n": 1000, "sleep": 0.05})
-    while job.status() != JobStatus.RUNNING:
-        time.sleep(0.05)
+    wait_until(lambda: job.status() == JobStatus.RUNNING, "the job to run")
     job.cancel()
     job.wait_for_final_state(timeout=10)
     assert job.status() == JobStatus.CANCELLED
