@@ -101,16 +101,10 @@ def test_expressions_are_evaluated_in_the_given_namespace():
     assert "NameError" in str(info.value)
 
 
-def test_expressions_use_the_ipython_user_namespace():
-    from IPython.core.interactiveshell import InteractiveShell
-
-    shell = InteractiveShell.instance()
-    try:
-        shell.run_cell("from math import pi\nangles = [pi / 2]")
-        fields = fields_from_schema({"properties": {"angles": {"type": "array"}}})
-        assert collect_inputs(fields, {"angles": "angles + [0.0]"}) == {"angles": [1.5707963267948966, 0.0]}
-    finally:
-        InteractiveShell.clear_instance()
+def test_expressions_use_the_ipython_user_namespace(ip):
+    ip.run_cell("from math import pi\nangles = [pi / 2]")
+    fields = fields_from_schema({"properties": {"angles": {"type": "array"}}})
+    assert collect_inputs(fields, {"angles": "angles + [0.0]"}) == {"angles": [1.5707963267948966, 0.0]}
 
 
 def test_schema_form_draws_one_typed_input_per_parameter():

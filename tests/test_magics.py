@@ -1,8 +1,11 @@
 """The ``%qrt_*`` magics through a real InteractiveShell and a real local runtime.
 
-Every test gets its own runtime home (``%qrt_service local --home <tmp>``), so
-nothing touches ``~/.qrt``. Jobs run in real worker processes; waits have
-generous safety timeouts but nothing asserts on how long anything took.
+The shell and the runtime are shared (``ip`` in conftest.py): jobs run on the
+session's runtime, whose worker processes stay warm, and a test looks only at the
+jobs it started. Tests about an empty store or about program names take
+``empty_ip``, a home of their own where no job runs. Nothing touches ``~/.qrt``.
+Jobs run in real worker processes; waits have generous safety timeouts but
+nothing asserts on how long anything took.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import textwrap
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from qrt_jupyter import active
@@ -45,23 +47,6 @@ def main(backend, user_messenger, seconds=60):
     time.sleep(seconds)
     return "woke up"
 '''
-
-
-@pytest.fixture
-def ip(tmp_path, capsys):
-    """A real shell with the extension loaded and the local runtime on a fresh home."""
-    shell = InteractiveShell.instance()
-    shell.extension_manager.load_extension("qrt_jupyter")
-    shell.run_line_magic("qrt_service", f"local --home {tmp_path / 'home'}")
-    capsys.readouterr()
-    names_before = set(shell.user_ns)
-    yield shell
-    service = active.set_service(None)
-    shell.extension_manager.unload_extension("qrt_jupyter")
-    for name in set(shell.user_ns) - names_before:
-        del shell.user_ns[name]
-    if service is not None:
-        service.close()
 
 
 def usage_error(shell, magic, line="", cell=None) -> str:
@@ -145,8 +130,8 @@ def test_a_usage_error_shows_one_line_and_no_traceback(ip, capsys):
 # ------------------------------------------------------------------ %qrt_service
 
 
-def test_service_without_arguments_says_which_is_active(ip, tmp_path, capsys):
-    ip.run_line_magic("qrt_service", "")
+def test_service_without_arguments_says_which_is_active(empty_ip, tmp_path, capsys):
+    empty_ip.run_line_magic("qrt_service", "")
     assert capsys.readouterr().out.strip() == f"Active service: local runtime (home {tmp_path / 'home'})"
 
 
@@ -227,8 +212,8 @@ def test_version_table(ip, capsys):
     assert "<table" in html_of(captured)
 
 
-def test_jobs_listing_when_empty(ip, capsys):
-    ip.run_line_magic("qrt_jobs", "")
+def test_jobs_listing_when_empty(empty_ip, capsys):
+    empty_ip.run_line_magic("qrt_jobs", "")
     assert "No jobs found" in capsys.readouterr().out
 
 
@@ -262,15 +247,15 @@ def test_dashboard_in_a_terminal_prints_its_summary(ip, capsys):
         ("hello-world --max-execution-time soon", "expected a whole number, got 'soon'"),
     ],
 )
-def test_run_mistakes(ip, line, problem):
-    ip.user_ns["not_a_dict"] = [1, 2]
-    assert problem in usage_error(ip, "qrt_run", line)
+def test_run_mistakes(empty_ip, line, problem):
+    empty_ip.user_ns["not_a_dict"] = [1, 2]
+    assert problem in usage_error(empty_ip, "qrt_run", line)
     assert active.get_service().jobs() == []
 
 
-def test_unknown_program_lists_uploaded_ones_too(ip, capsys):
-    ip.run_cell_magic("qrt_program", "sleeper", SLEEPER)
-    assert "sleeper-" in usage_error(ip, "qrt_run", "sleepr")
+def test_unknown_program_lists_uploaded_ones_too(empty_ip, capsys):
+    empty_ip.run_cell_magic("qrt_program", "sleeper", SLEEPER)
+    assert "sleeper-" in usage_error(empty_ip, "qrt_run", "sleepr")
 
 
 # ------------------------------------------------------------------ %qrt_run: jobs
@@ -364,8 +349,9 @@ def test_jobs_listing_and_filters(ip, capsys):
 
 
 @pytest.mark.slow
-def test_job_of_an_earlier_kernel(ip, tmp_path, capsys):
+def test_job_of_an_earlier_kernel(empty_ip, capsys):
     """Another process (a kernel before a restart) ran a job on the same home."""
+    ip = empty_ip
     home = active.get_service().home
     code = textwrap.dedent(
         f"""
@@ -385,7 +371,8 @@ def test_job_of_an_earlier_kernel(ip, tmp_path, capsys):
     assert capsys.readouterr().out.strip() == f"hello-world job {job_id} on ibmq_qasm_simulator: DONE"
 
 
-def test_unknown_job_ids(ip):
+def test_unknown_job_ids(empty_ip):
+    ip = empty_ip
     assert "unknown job id 'nope'; there are no jobs yet" in usage_error(ip, "qrt_job", "nope")
     assert "there are no jobs yet" in usage_error(ip, "qrt_job", "")
     assert "unknown job id 'nope'" in usage_error(ip, "qrt_cancel", "nope")
@@ -423,7 +410,8 @@ def main(backend, user_messenger, numbers):
 '''
 
 
-def test_program_upload_prints_the_id_and_runs_nothing_here(ip, capsys):
+def test_program_upload_prints_the_id_and_runs_nothing_here(empty_ip, capsys):
+    ip = empty_ip
     ip.run_cell_magic("qrt_program", "adder --version 2.0", ADDER)
     out = capsys.readouterr().out.strip()
     assert out.startswith("Uploaded program 'adder': adder-")
@@ -449,7 +437,8 @@ def test_uploaded_program_runs_by_name(ip):
     assert "needs input parameter(s) 'numbers'" in usage_error(ip, "qrt_run", "adder")
 
 
-def test_program_update(ip, capsys):
+def test_program_update(empty_ip, capsys):
+    ip = empty_ip
     ip.run_cell_magic("qrt_program", "adder", ADDER)
     program_id = capsys.readouterr().out.strip().rsplit(": ", 1)[1]
     assert "add --update to replace it" in usage_error(ip, "qrt_program", "adder", ADDER)
@@ -463,7 +452,8 @@ def test_program_update(ip, capsys):
     assert capsys.readouterr().out.startswith("Updated program 'nothing': nothing-")
 
 
-def test_program_metadata_from_variable_and_file(ip, tmp_path, capsys):
+def test_program_metadata_from_variable_and_file(empty_ip, tmp_path, capsys):
+    ip = empty_ip
     source = "def main(backend, user_messenger):\n    return 1\n"
     ip.user_ns["meta"] = {"name": "from-var", "description": "d", "max_execution_time": 30}
     ip.run_cell_magic("qrt_program", "--metadata meta", source)
@@ -491,7 +481,8 @@ def test_program_metadata_from_variable_and_file(ip, tmp_path, capsys):
         ("'bad name!' --description d --max-execution-time 5", "def main(b, m):\n    pass\n", "Program name"),
     ],
 )
-def test_program_mistakes(ip, line, cell, problem):
+def test_program_mistakes(empty_ip, line, cell, problem):
+    ip = empty_ip
     ip.user_ns["number"] = 3
     assert problem in usage_error(ip, "qrt_program", line, cell)
     assert [p.name for p in active.get_service().programs()] == [
@@ -505,16 +496,21 @@ def test_program_mistakes(ip, line, cell, problem):
 # ------------------------------------------------------------------ in a real Jupyter kernel
 
 
-@pytest.fixture
-def kernel(tmp_path):
-    """A real ipykernel (what a notebook talks to), with the extension and a fresh home."""
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    """A real ipykernel (what a notebook talks to), with the extension and a home of its own.
+
+    One kernel for the module: starting one, and the worker processes of its
+    runtime, costs seconds. Each test reads only the messages of its own requests.
+    """
     from jupyter_client.manager import start_new_kernel
 
+    folder = tmp_path_factory.mktemp("kernel")
     manager, client = start_new_kernel(
-        kernel_name="python3", env=dict(os.environ, QRT_HOME=str(tmp_path / "default-home"))
+        kernel_name="python3", env=dict(os.environ, QRT_HOME=str(folder / "default-home"))
     )
     try:
-        execute(client, f"%load_ext qrt_jupyter\n%qrt_service local --home {tmp_path / 'home'}")
+        execute(client, f"%load_ext qrt_jupyter\n%qrt_service local --home {folder / 'home'}")
         yield client
     finally:
         client.stop_channels()
@@ -532,8 +528,10 @@ def execute(client, code):
         messages.append(msg)
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             break
-    reply = client.get_shell_msg(timeout=SAFETY_TIMEOUT)
-    return messages, reply["content"]
+    while True:  # a reply left over from an earlier test's request is skipped
+        reply = client.get_shell_msg(timeout=SAFETY_TIMEOUT)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return messages, reply["content"]
 
 
 def displays(messages, msg_type="display_data"):

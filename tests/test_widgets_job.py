@@ -150,12 +150,9 @@ def test_mime_bundle_has_the_widget_view_and_static_summaries():
     assert "DONE" in bundle["text/html"] and widget.job_id in bundle["text/html"]
 
 
-def test_terminal_ipython_shows_the_text_summary():
-    from IPython.core.interactiveshell import InteractiveShell
-
+def test_terminal_ipython_shows_the_text_summary(shell):
     widget = watch(StatevectorSampler().run([bell()], shots=16))
     settle(widget)
-    shell = InteractiveShell.instance()
     data, _ = shell.display_formatter.format(widget, include={"text/plain"})
     assert data["text/plain"].startswith(f"Job {widget.job_id} [DONE]")
 
