@@ -267,21 +267,20 @@ def main(backend, user_messenger, seconds=60, **kwargs):
 """
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return tmp_path_factory.mktemp("qrt-home")
+@pytest.fixture
+def service(runtime):
+    """The session's warm runtime (conftest.py): idle queues when each test starts."""
+    return runtime
+
+
+@pytest.fixture
+def home(runtime):
+    return runtime.home
 
 
 @pytest.fixture(scope="module")
-def service(home):
-    from qrt_jupyter import LocalRuntimeService
-
-    return LocalRuntimeService(home=home)
-
-
-@pytest.fixture(scope="module")
-def slow_program(service):
-    return service.upload_program(
+def slow_program(warm_service):
+    return warm_service.upload_program(
         SLOW_PROGRAM, metadata={"name": "slow-monitor", "description": "sleeps", "max_execution_time": 300}
     )
 

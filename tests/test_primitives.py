@@ -20,30 +20,27 @@ from qiskit.providers import JobStatus
 from qiskit.quantum_info import SparsePauliOp, Statevector
 from qiskit_ibm_runtime.exceptions import IBMInputValueError
 
-from qrt_jupyter import Estimator, LocalRuntimeService, Options, RuntimeJob, Sampler, Session
+from qrt_jupyter import Estimator, Options, RuntimeJob, Sampler, Session
 from support import bell as bell_circuit
 from support import wait_until
 
 SIMULATOR = "ibmq_qasm_simulator"
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    """The default home of this module: ``LocalRuntimeService()`` lands here, never in ~/.qrt.
+@pytest.fixture
+def home(runtime, monkeypatch):
+    """The default home in these tests is the session's warm runtime (conftest.py).
 
-    One home for the module so its worker processes stay warm between tests;
-    every test waits for its own jobs, so each starts with idle queues.
+    ``Sampler(backend=...)`` without a service lands there, never in ~/.qrt, and
+    its workers are warm; the runtime starts and ends each test with idle queues.
     """
-    home = tmp_path_factory.mktemp("qrt")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("QRT_HOME", str(home))
-        yield home
-    LocalRuntimeService(home=home).close()  # stop this module's workers; the suite goes on
+    monkeypatch.setenv("QRT_HOME", str(runtime.home))
+    return runtime.home
 
 
 @pytest.fixture
-def service(home):
-    return LocalRuntimeService(home=home)
+def service(home, runtime):
+    return runtime
 
 
 def ry_circuit() -> tuple[QuantumCircuit, Parameter]:

@@ -44,28 +44,25 @@ GATE_METADATA = {
 }
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    """One home for the module, so worker processes stay warm between tests.
+@pytest.fixture
+def home(runtime, monkeypatch):
+    """The default home in these tests is the session's warm runtime (conftest.py).
 
-    Every test waits for its own jobs, so each one starts with idle queues. The
-    default home points here too: nothing may touch ~/.qrt.
+    Its workers stay warm between tests, and it starts and ends each test with
+    idle queues. Nothing may touch ~/.qrt.
     """
-    home = tmp_path_factory.mktemp("qrt")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("QRT_HOME", str(home))
-        yield home
-    LocalRuntimeService(home=home).close()  # stop this module's workers; the suite goes on
+    monkeypatch.setenv("QRT_HOME", str(runtime.home))
+    return runtime.home
 
 
 @pytest.fixture
-def service(home):
-    return LocalRuntimeService(home=home)
+def service(home, runtime):
+    return runtime
 
 
 @pytest.fixture(scope="module")
-def gate_program(home):
-    return LocalRuntimeService(home=home).upload_program(data=GATE_SOURCE, metadata=GATE_METADATA)
+def gate_program(warm_service):
+    return warm_service.upload_program(data=GATE_SOURCE, metadata=GATE_METADATA)
 
 
 # -- max_time --------------------------------------------------------------------------

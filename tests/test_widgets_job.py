@@ -190,11 +190,10 @@ def test_cancel_message_from_the_front_end_cancels_the_job():
 # -- our local runtime --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    from qrt_jupyter import LocalRuntimeService
-
-    return LocalRuntimeService(home=tmp_path_factory.mktemp("qrt-home"))
+@pytest.fixture
+def service(runtime):
+    """The session's warm runtime (conftest.py): idle queues when each test starts."""
+    return runtime
 
 
 def test_local_hello_world_widget_draws_interim_counts_and_finishes(service):
