@@ -14,20 +14,26 @@ from pathlib import Path
 
 import pytest
 
-from support import WAIT
+from support import finish_unfinished
 
 # never touch the user's ~/.qrt from the test suite
 os.environ.setdefault("QRT_HOME", os.path.join(os.environ.get("TMPDIR", "/tmp"), "qrt-test-home-default"))
 
 
 @pytest.fixture
-def service(tmp_path):
-    """A real LocalRuntimeService on a fresh home (real SQLite file, real workers)."""
+def fresh_service(tmp_path):
+    """A real LocalRuntimeService on a fresh home, ``tmp_path / "home"`` (real SQLite file, real workers)."""
     from qrt_jupyter import LocalRuntimeService
 
     svc = LocalRuntimeService(home=tmp_path / "home")
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def service(fresh_service):
+    """``fresh_service``, under the name most modules use (a module may give it another meaning)."""
+    return fresh_service
 
 
 @pytest.fixture(scope="session")
@@ -40,10 +46,6 @@ def warm_service(tmp_path_factory):
     svc.close()
 
 
-def pending_jobs(svc) -> list:
-    return svc.jobs(limit=None, pending=True)
-
-
 @pytest.fixture
 def runtime(warm_service):
     """The shared runtime with warm workers, with idle queues when the test starts and ends.
@@ -54,15 +56,10 @@ def runtime(warm_service):
     position, a pending count, a busy device): whatever a test leaves unfinished
     is cancelled here and waited for, and a test never starts on a busy runtime.
     """
-    left = pending_jobs(warm_service)
+    left = warm_service.jobs(limit=None, pending=True)
     assert not left, f"the shared runtime is busy before the test: {[j.job_id() for j in left]}"
     yield warm_service
-    for job in pending_jobs(warm_service):
-        try:
-            job.cancel()
-        except Exception:  # it finished meanwhile: nothing to stop
-            pass
-        job.wait_for_final_state(WAIT)
+    finish_unfinished(warm_service)
 
 
 # -- IPython ------------------------------------------------------------------------------

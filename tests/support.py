@@ -27,6 +27,20 @@ def bell(measure: bool = True):
     return qc
 
 
+def finish_unfinished(service) -> None:
+    """Cancel every job of ``service`` still queued or running, and wait until each is final.
+
+    What a test leaves running would hold a device's queue for the next test
+    on the same runtime (a queue position, a pending count, a busy device).
+    """
+    for job in service.jobs(limit=None, pending=True):
+        try:
+            job.cancel()
+        except Exception:  # it finished meanwhile: nothing to stop
+            pass
+        job.wait_for_final_state(WAIT)
+
+
 def wait_until(
     condition: Callable[[], T],
     what: str,

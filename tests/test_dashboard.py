@@ -149,7 +149,7 @@ import time  # noqa: E402
 
 from qrt_jupyter.widgets.job_table import JobQuery, JobTable, PageCursor, fetch_page, job_row  # noqa: E402
 from qrt_jupyter.widgets.pump import UpdatePump  # noqa: E402
-from support import bell, wait_until  # noqa: E402
+from support import bell, finish_unfinished, wait_until  # noqa: E402
 
 TIMEOUT = 120  # seconds to wait for a state; generous, never asserted on
 
@@ -215,6 +215,29 @@ def run_done(service, n, **options):
 
 def ids(rows):
     return [r["job_id"] for r in rows]
+
+
+@pytest.fixture(scope="module")
+def dashboard_runtime(tmp_path_factory):
+    from qrt_jupyter import LocalRuntimeService
+
+    svc = LocalRuntimeService(home=tmp_path_factory.mktemp("dashboard-home"))
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def service(dashboard_runtime):
+    """A runtime with no jobs: the module's, emptied for each test, its workers kept warm.
+
+    The dashboard shows every job of its service, so each test starts from an
+    empty list, as on a fresh home; a worker process costs seconds to start,
+    so the home is not fresh. Unfinished jobs are cancelled after each test.
+    """
+    for job in dashboard_runtime.jobs(limit=None):
+        dashboard_runtime.delete_job(job.job_id())
+    yield dashboard_runtime
+    finish_unfinished(dashboard_runtime)
 
 
 @pytest.fixture
@@ -503,12 +526,14 @@ def test_sessions_tab_lists_sessions_with_their_jobs(service, pump):
         dash.close()
 
 
-def test_only_public_methods_and_only_a_page_of_a_big_store(service, pump, tmp_path):
+def test_only_public_methods_and_only_a_page_of_a_big_store(fresh_service, pump, tmp_path):
     """10,000 jobs in the store: the dashboard asks for one page, never for all of them."""
     import json
     import sqlite3
 
     from qrt_jupyter import Dashboard
+
+    service = fresh_service  # a store of its own: rows are written into its file
 
     run_done(service, 1)  # the store file exists and has the real schema
     db = sqlite3.connect(tmp_path / "home" / "runtime.db", timeout=30)
