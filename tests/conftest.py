@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from support import finish_unfinished
+from support import finish_unfinished, runtime_on
 
 # never touch the user's ~/.qrt from the test suite
 os.environ.setdefault("QRT_HOME", os.path.join(os.environ.get("TMPDIR", "/tmp"), "qrt-test-home-default"))
@@ -23,11 +23,8 @@ os.environ.setdefault("QRT_HOME", os.path.join(os.environ.get("TMPDIR", "/tmp"),
 @pytest.fixture
 def fresh_service(tmp_path):
     """A real LocalRuntimeService on a fresh home, ``tmp_path / "home"`` (real SQLite file, real workers)."""
-    from qrt_jupyter import LocalRuntimeService
-
-    svc = LocalRuntimeService(home=tmp_path / "home")
-    yield svc
-    svc.close()
+    with runtime_on(tmp_path / "home") as svc:
+        yield svc
 
 
 @pytest.fixture
@@ -39,11 +36,8 @@ def service(fresh_service):
 @pytest.fixture(scope="session")
 def warm_service(tmp_path_factory):
     """The session's shared LocalRuntimeService; tests take it through ``runtime``."""
-    from qrt_jupyter import LocalRuntimeService
-
-    svc = LocalRuntimeService(home=tmp_path_factory.mktemp("warm-home"))
-    yield svc
-    svc.close()
+    with runtime_on(tmp_path_factory.mktemp("warm-home")) as svc:
+        yield svc
 
 
 @pytest.fixture

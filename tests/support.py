@@ -7,8 +7,9 @@ rooted there), so ``from support import bell, wait_until`` works from all of the
 
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 WAIT = 180.0  # seconds a test may wait for a real job or thread before it fails
 
@@ -25,6 +26,18 @@ def bell(measure: bool = True):
     if measure:
         qc.measure_all()
     return qc
+
+
+@contextlib.contextmanager
+def runtime_on(home) -> Iterator:
+    """A real LocalRuntimeService on ``home``, closed (its workers stopped) afterwards."""
+    from qrt_jupyter import LocalRuntimeService
+
+    service = LocalRuntimeService(home=home)
+    try:
+        yield service
+    finally:
+        service.close()
 
 
 def finish_unfinished(service) -> None:

@@ -149,7 +149,7 @@ import time  # noqa: E402
 
 from qrt_jupyter.widgets.job_table import JobQuery, JobTable, PageCursor, fetch_page, job_row  # noqa: E402
 from qrt_jupyter.widgets.pump import UpdatePump  # noqa: E402
-from support import bell, finish_unfinished, wait_until  # noqa: E402
+from support import bell, finish_unfinished, runtime_on, wait_until  # noqa: E402
 
 TIMEOUT = 120  # seconds to wait for a state; generous, never asserted on
 
@@ -219,11 +219,8 @@ def ids(rows):
 
 @pytest.fixture(scope="module")
 def dashboard_runtime(tmp_path_factory):
-    from qrt_jupyter import LocalRuntimeService
-
-    svc = LocalRuntimeService(home=tmp_path_factory.mktemp("dashboard-home"))
-    yield svc
-    svc.close()
+    with runtime_on(tmp_path_factory.mktemp("dashboard-home")) as svc:
+        yield svc
 
 
 @pytest.fixture
