@@ -149,9 +149,7 @@ import time  # noqa: E402
 
 from qrt_jupyter.widgets.job_table import JobQuery, JobTable, PageCursor, fetch_page, job_row  # noqa: E402
 from qrt_jupyter.widgets.pump import UpdatePump  # noqa: E402
-from support import bell, finish_unfinished, runtime_on, wait_until  # noqa: E402
-
-TIMEOUT = 120  # seconds to wait for a state; generous, never asserted on
+from support import WAIT, bell, finish_unfinished, runtime_on, wait_until  # noqa: E402
 
 
 def drained(pump):
@@ -209,7 +207,7 @@ def run_done(service, n, **options):
     options.setdefault("backend_name", "ibmq_qasm_simulator")
     jobs = [service.run("hello-world", {"iterations": 1}, options=options) for _ in range(n)]
     for job in jobs:
-        job.wait_for_final_state(TIMEOUT)
+        job.wait_for_final_state(WAIT)
     return jobs
 
 
@@ -296,7 +294,7 @@ def test_paging_and_filters_through_front_end_messages(service, pump):
     source = "def main(backend, user_messenger, **kwargs):\n    return 42\n"
     tiny = service.upload_program(source, metadata={"name": "tiny", "description": "Returns 42.", "max_execution_time": 60})
     tiny_job = service.run(tiny, {}, options={"backend_name": "fake_armonk"})
-    tiny_job.wait_for_final_state(TIMEOUT)
+    tiny_job.wait_for_final_state(WAIT)
     everything = [tiny_job] + list(reversed(manila)) + list(reversed(sim))
 
     dash = Dashboard(service, page_size=2, pump=pump)
@@ -361,7 +359,7 @@ def test_cancel_delete_and_open_through_the_table(service, pump):
         assert row["can_cancel"] and row["queue_position"] == 1
 
         send(table, {"type": "cancel", "job_id": queued.job_id()})
-        assert dash.jobs.wait_actions(TIMEOUT)
+        assert dash.jobs.wait_actions(WAIT)
         assert service.job(queued.job_id()).status().name == "CANCELLED"
         wait_until(
             lambda: any(r["job_id"] == queued.job_id() and r["status"] == "CANCELLED" for r in table.rows),
@@ -370,7 +368,7 @@ def test_cancel_delete_and_open_through_the_table(service, pump):
         )
 
         send(table, {"type": "cancel", "job_id": finished.job_id()})  # already DONE: refused, said in the table
-        assert dash.jobs.wait_actions(TIMEOUT)
+        assert dash.jobs.wait_actions(WAIT)
         pump.drain()
         assert "RuntimeInvalidStateError" in table.message
 
@@ -381,7 +379,7 @@ def test_cancel_delete_and_open_through_the_table(service, pump):
         assert table.selected == finished.job_id()
 
         send(table, {"type": "delete", "job_id": finished.job_id()})
-        assert dash.jobs.wait_actions(TIMEOUT)
+        assert dash.jobs.wait_actions(WAIT)
         with pytest.raises(RuntimeJobNotFound):
             service.job(finished.job_id())
         wait_until(lambda: finished.job_id() not in ids(table.rows), "the deleted row to go", between=drained(pump))
@@ -477,7 +475,7 @@ def test_program_form_builds_inputs_from_the_schema_and_runs(service, pump):
         assert job.inputs == {"iterations": 2}
         (shown,) = programs.job_box.children
         assert isinstance(shown.children[0], JobWidget) and shown.children[0].job_id == job.job_id()
-        assert job.result(timeout=TIMEOUT) == "All done!"
+        assert job.result(timeout=WAIT) == "All done!"
 
         programs.select_program("sampler")
         assert isinstance(programs.form.inputs["circuits"], w.Textarea)  # an object: a Python expression
@@ -485,7 +483,7 @@ def test_program_form_builds_inputs_from_the_schema_and_runs(service, pump):
         programs.backend.value = ""  # least busy
         job = programs.run()
         assert job is not None, programs.status.value
-        result = job.result(timeout=TIMEOUT)
+        result = job.result(timeout=WAIT)
         quasi = result.quasi_dists[0]
         assert set(quasi) <= {0, 3} and abs(sum(quasi.values()) - 1) < 1e-9
 
@@ -501,7 +499,7 @@ def test_sessions_tab_lists_sessions_with_their_jobs(service, pump):
 
     session_id = service.open_session(backend_name="ibmq_qasm_simulator")
     job = service.run("hello-world", {"iterations": 1}, options={"session_id": session_id})
-    job.wait_for_final_state(TIMEOUT)
+    job.wait_for_final_state(WAIT)
     (outside,) = run_done(service, 1)
     dash = Dashboard(service, pump=pump)
     try:

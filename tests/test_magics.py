@@ -21,7 +21,7 @@ from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
 from qrt_jupyter import active
-from support import bell
+from support import WAIT, bell
 
 MAGICS = (
     "qrt_service",
@@ -34,7 +34,6 @@ MAGICS = (
     "qrt_dashboard",
     "qrt_version",
 )
-SAFETY_TIMEOUT = 120  # seconds; a hung job fails the test instead of hanging the suite
 
 SLEEPER = '''"""Sleeps, so that there is something to cancel.
 
@@ -280,7 +279,7 @@ def test_run_returns_at_once_and_the_job_can_be_found_again(ip, capsys):
     out = capsys.readouterr().out
     assert out.startswith(f"hello-world job {job.job_id()}")
     assert "%qrt_job" in out or out.rstrip().endswith("DONE")
-    job.wait_for_final_state(timeout=SAFETY_TIMEOUT)
+    job.wait_for_final_state(timeout=WAIT)
 
     ip.run_line_magic("qrt_job", f"{job.job_id()} -o again")
     assert ip.user_ns["again"].job_id() == job.job_id()
@@ -358,7 +357,7 @@ def test_job_of_an_earlier_kernel(empty_ip, capsys):
         from qrt_jupyter import LocalRuntimeService
         service = LocalRuntimeService(home={str(home)!r})
         job = service.run("hello-world", {{"iterations": 1}})
-        job.wait_for_final_state(timeout={SAFETY_TIMEOUT})
+        job.wait_for_final_state(timeout={WAIT})
         print(job.job_id())
         service.close()
         """
@@ -387,7 +386,7 @@ def test_cancel(ip, capsys):
     capsys.readouterr()
     ip.run_cell(f"%qrt_cancel {{job.job_id()}}")  # IPython's {expr} expansion works here
     assert capsys.readouterr().out.strip() == f"Cancelled job {job.job_id()}"
-    job.wait_for_final_state(timeout=SAFETY_TIMEOUT)
+    job.wait_for_final_state(timeout=WAIT)
     assert job.status().name == "CANCELLED"
     message = usage_error(ip, "qrt_cancel", job.job_id())
     assert message == f"job {job.job_id()} is CANCELLED already; only queued or running jobs can be cancelled"
@@ -522,14 +521,14 @@ def execute(client, code):
     msg_id = client.execute(code)
     messages = []
     while True:
-        msg = client.get_iopub_msg(timeout=SAFETY_TIMEOUT)
+        msg = client.get_iopub_msg(timeout=WAIT)
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         messages.append(msg)
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             break
     while True:  # a reply left over from an earlier test's request is skipped
-        reply = client.get_shell_msg(timeout=SAFETY_TIMEOUT)
+        reply = client.get_shell_msg(timeout=WAIT)
         if reply["parent_header"].get("msg_id") == msg_id:
             return messages, reply["content"]
 
