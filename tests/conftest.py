@@ -1,11 +1,13 @@
 """Shared fixtures: runtimes on temporary homes, and one IPython shell for the magics.
 
-Two kinds of runtime. ``service`` is a fresh home per test, for tests that need
-the store to themselves (listing or counting every job, damaging the store,
-recovery). ``runtime`` is one home for the whole session whose worker processes
-stay warm, for tests that only need "a runtime": starting a worker (a Python
-that imports qiskit and Aer) costs seconds, and most tests pay it for nothing.
-A test on ``runtime`` looks only at the jobs and programs it made itself.
+Two kinds of runtime. ``fresh_service`` (also called ``service``) is a fresh
+home per test, for tests that need the store to themselves (listing or counting
+every job, writing into the store's file, recovery). ``runtime`` is one home for
+the whole session whose worker processes stay warm, for tests that only need "a
+runtime": starting a worker (a Python that imports qiskit and Aer) costs
+seconds, and most tests paid it for nothing. A test on ``runtime`` looks only at
+the jobs it made itself, and names the programs it uploads with a name no other
+module uses (an upload under a taken name is refused).
 """
 
 import copy
