@@ -12,6 +12,7 @@ accepts requests. SIGTERM/SIGINT stop uvicorn, then the runtime
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import logging
 import os
@@ -121,7 +122,9 @@ def serve(home=None, host: str = "127.0.0.1", port: int = 8765, certfile: str | 
                 print(f"qrt-runtime serving {url} (home {service.home})", flush=True)
                 print("\n".join(connect_lines(url)), flush=True)
 
-    config = uvicorn.Config(app, log_level=log_level, ssl_certfile=certfile, ssl_keyfile=keyfile,
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # stdout is for the serving line
+    config = uvicorn.Config(app, log_level=log_level, log_config=log_config, ssl_certfile=certfile, ssl_keyfile=keyfile,
                             timeout_graceful_shutdown=GRACEFUL_SECONDS, lifespan="on",
                             ws_max_size=max_body_bytes or DEFAULT_MAX_BODY_BYTES)
     logs.guard_handlers()  # uvicorn.Config has just set up its own handlers

@@ -70,7 +70,9 @@ def test_revoking_takes_effect_at_once_and_no_token_leaks(server, home, tokens, 
     assert clients["reader"].get("/jobs").status_code == 200
 
     output = server.output()
-    assert "GET /jobs" in output and "DEBUG" in output  # the access and debug logs are there
+    logs, stdout = server.stderr_path.read_text(), server.stdout_path.read_text()
+    assert "GET /jobs" in logs and "DEBUG" in logs  # the access and debug logs are there, on stderr
+    assert stdout.startswith("qrt-runtime serving ") and "GET /" not in stdout
     files = [p for p in list(home.rglob("*")) + [server.stdout_path, server.stderr_path] if p.is_file()]
     assert any(p.name == "runtime.db" for p in files)
     for token in everyone.values():

@@ -57,8 +57,7 @@ async def _run_until_disconnect(ws: WebSocket, sender) -> None:
             if not task.cancelled() and task.exception() is not None:
                 exc = task.exception()
                 if not isinstance(exc, (WebSocketDisconnect, RuntimeError, OSError)):
-                    err = from_exception(exc)  # logs it with an id
-                    await ws.close(code=1011, reason=err.message[:120])
+                    await _refuse(ws, from_exception(exc))  # e.g. the job was deleted: 4404
     finally:
         for task in tasks:
             task.cancel()
