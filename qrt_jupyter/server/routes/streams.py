@@ -20,7 +20,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ...status import CANCELLED, DONE, ERROR, api_status, is_final, status_name
-from ..auth import WS_CLOSE, authorize
+from ..auth import WS_CLOSE, authorized
 from ..errors import ApiError, from_exception
 from ..http import call, error_response
 from .jobs import find_job
@@ -36,7 +36,7 @@ async def _open(ws: WebSocket, action: str) -> bool:
     """Accept, then authorize (close codes need an accepted socket): True if the stream may go on."""
     await ws.accept()
     try:
-        await call(authorize, ws.app.state.tokens, ws.headers, action)
+        await authorized(ws.app.state.tokens, ws.headers, action)
     except ApiError as err:
         await _refuse(ws, err)
         return False
