@@ -26,6 +26,7 @@ from ..http import call, error_response
 from .jobs import find_job
 
 BATCH = 2000
+_EVENT_KINDS = frozenset({"status", "queue", "backends"})  # /stream/events sends no results or logs
 
 
 async def _refuse(ws: WebSocket, err: ApiError) -> None:
@@ -63,8 +64,12 @@ async def _run_until_disconnect(ws: WebSocket, sender) -> None:
             task.cancel()
 
 
-def _subscriber(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue):
+def _subscriber(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue, kinds: frozenset | None = None):
+    """A runtime event callback that hands events of ``kinds`` (default all) to ``queue`` on ``loop``."""
+
     def deliver(event) -> None:  # on the runtime's delivery thread
+        if kinds is not None and event.kind not in kinds:
+            return
         try:
             loop.call_soon_threadsafe(queue.put_nowait, event)
         except RuntimeError:  # the loop is closed: the stream is over
@@ -181,7 +186,7 @@ async def stream_events(ws: WebSocket) -> None:
     async def run() -> None:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
-        unsubscribe = await call(ws.app.state.service.subscribe, _subscriber(loop, queue))
+        unsubscribe = await call(ws.app.state.service.subscribe, _subscriber(loop, queue, _EVENT_KINDS))
         try:
             await ws.send_text(json.dumps({"type": "ack"}))
             while True:
@@ -190,10 +195,8 @@ async def stream_events(ws: WebSocket) -> None:
                         frame = {"type": "status", "job_id": event.job_id, "status": api_status(event.data)}
                     elif event.kind == "queue":
                         frame = {"type": "queue", "job_id": event.job_id, "position": event.data}
-                    elif event.kind == "backends":
+                    else:  # "backends"
                         frame = {"type": "backends", "pending": event.data}
-                    else:
-                        continue
                     await ws.send_text(json.dumps(frame))
         finally:
             await call(unsubscribe)
