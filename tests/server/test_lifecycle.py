@@ -123,6 +123,8 @@ def test_over_tls_a_kernel_shares_the_home_and_sigterm_settles_jobs(tmp_path):
         code = server.stop()
         assert code == 0
         assert "Traceback" not in server.output()
+        listing = cli("token", "list", "--home", str(home)).stdout  # the stop wrote the last-use time
+        assert listing.startswith("op\t") and "last used never" not in listing
         # the running job was settled as interrupted; the queued one runs in the next process: here
         assert kernel.job(running).status().name == "ERROR" and kernel.job(running).reason == "interrupted"
         assert kernel.job(queued).result(timeout=120) == "All done!"
