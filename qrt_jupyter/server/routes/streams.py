@@ -13,7 +13,9 @@ results in order at thousands of messages a second.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
+import threading
 
 from starlette.requests import Request
 from starlette.routing import Route, WebSocketRoute
@@ -64,25 +66,50 @@ async def _run_until_disconnect(ws: WebSocket, sender) -> None:
             task.cancel()
 
 
-def _subscriber(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue, kinds: frozenset | None = None):
-    """A runtime event callback that hands events of ``kinds`` (default all) to ``queue`` on ``loop``."""
+class _Inbox:
+    """Runtime events handed from the runtime's delivery thread to this stream's event loop.
 
-    def deliver(event) -> None:  # on the runtime's delivery thread
-        if kinds is not None and event.kind not in kinds:
+    The thread appends to a deque and wakes the loop only when no wake-up is pending, so a
+    burst of thousands of events costs a few loop wake-ups, not one each.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, kinds: frozenset | None = None):
+        self._loop = loop
+        self._kinds = kinds
+        self._items: collections.deque = collections.deque()
+        self._ready = asyncio.Event()
+        self._lock = threading.Lock()
+        self._wake_pending = False
+
+    def deliver(self, event) -> None:  # on the runtime's delivery thread
+        if self._kinds is not None and event.kind not in self._kinds:
             return
+        self._items.append(event)
+        with self._lock:
+            if self._wake_pending:
+                return
+            self._wake_pending = True
         try:
-            loop.call_soon_threadsafe(queue.put_nowait, event)
+            self._loop.call_soon_threadsafe(self._wake)
         except RuntimeError:  # the loop is closed: the stream is over
             pass
 
-    return deliver
+    def _wake(self) -> None:
+        with self._lock:
+            self._wake_pending = False
+        self._ready.set()
 
-
-async def _batch(queue: asyncio.Queue) -> list:
-    batch = [await queue.get()]
-    while len(batch) < BATCH and not queue.empty():
-        batch.append(queue.get_nowait())
-    return batch
+    async def batch(self) -> list:
+        """The events that arrived, oldest first (at least one; at most BATCH)."""
+        while not self._items:
+            self._ready.clear()
+            if self._items:
+                break
+            await self._ready.wait()
+        out = []
+        while self._items and len(out) < BATCH:
+            out.append(self._items.popleft())
+        return out
 
 
 class _JobStream:
@@ -122,9 +149,8 @@ class _JobStream:
         await self.ws.close(code=1000)
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue = asyncio.Queue()
-        unsubscribe = await call(self.job.subscribe, _subscriber(loop, queue))
+        inbox = _Inbox(asyncio.get_running_loop())
+        unsubscribe = await call(self.job.subscribe, inbox.deliver)
         try:
             self.status = status_name(await call(self.job.status))
             await self.send([{"type": "ack", "job_id": self.job.job_id(), "status": api_status(self.status)}])
@@ -134,7 +160,7 @@ class _JobStream:
                 return
             await self.send(frames)
             while True:
-                if await self.handle(await _batch(queue)):
+                if await self.handle(await inbox.batch()):
                     return
         finally:
             await call(unsubscribe)
@@ -184,13 +210,12 @@ async def stream_events(ws: WebSocket) -> None:
         return
 
     async def run() -> None:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue = asyncio.Queue()
-        unsubscribe = await call(ws.app.state.service.subscribe, _subscriber(loop, queue, _EVENT_KINDS))
+        inbox = _Inbox(asyncio.get_running_loop(), _EVENT_KINDS)
+        unsubscribe = await call(ws.app.state.service.subscribe, inbox.deliver)
         try:
             await ws.send_text(json.dumps({"type": "ack"}))
             while True:
-                for event in await _batch(queue):
+                for event in await inbox.batch():
                     if event.kind == "status":
                         frame = {"type": "status", "job_id": event.job_id, "status": api_status(event.data)}
                     elif event.kind == "queue":
