@@ -34,6 +34,9 @@ def _server_unavailable_class():
         class ServerUnavailableError(_exceptions().IBMRuntimeError, ConnectionError):
             """No qrt-runtime server answers at the service's URL."""
 
+            def __str__(self) -> str:  # one plain line (QiskitError would quote it)
+                return str(self.message)
+
         _ServerUnavailable = ServerUnavailableError
     return _ServerUnavailable
 
@@ -55,9 +58,10 @@ def error_for(resource: str, code: int, message: str, anonymous: bool = False) -
     which only the message tells).
     """
     exc = _exceptions()
-    if resource == "submit":
+    if resource == "submit":  # the thing named first is the one not found
         words = message.lower()
-        resource = "backend" if "backend" in words else "session" if "session" in words else "program"
+        found = {kind: words.find(kind) for kind in ("program", "backend", "session") if kind in words}
+        resource = min(found, key=found.get) if found else "program"
     if code in (401, 403):
         if code == 401 and anonymous:
             message += " (no token given: pass token= or set QRT_TOKEN)"

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..runtime.events import JobEvent
-from ..runtime.jobs import _plain_decode, _resolve_decoder
+from ..runtime.jobs import _plain_decode, decoder_function, no_result_error, timeout_error
 from ..status import FINAL_STATUSES, status_name
 from .streams import StreamReader, stream_error
 
@@ -105,7 +105,10 @@ class _JobStream:
         return False
 
     def _ended(self, error: BaseException | None) -> None:
-        self._on_end(None if self.final else (error or ConnectionError("stream closed")))
+        if self.final or self.reader.stopped:
+            self._on_end(None)
+        else:
+            self._on_end(error or ConnectionError(f"the server closed job {self.job.job_id()}'s stream early"))
 
 
 class _ResultStream:
@@ -265,18 +268,12 @@ class RemoteRuntimeJob:
 
     # -- results ---------------------------------------------------------------
     def _decoder_fn(self, decoder=None) -> Callable[[str], Any]:
-        """Decode JSON text with ``decoder`` (default: the job's; the plain one: shared decoder)."""
-        from ..runtime.results import ResultDecoder
-
-        decoder = _resolve_decoder(decoder or self._decoder)
-        if decoder is None or decoder is ResultDecoder:
-            return _plain_decode
-        return decoder.decode
+        return decoder_function(decoder or self._decoder)
 
     def wait_for_final_state(self, timeout: float | None = None) -> None:
         """Block until the job is final: the server pushes its end over the job's stream."""
-        if self._status_name() in FINAL_STATUSES:
-            return
+        if status_name(self._data.get("status")) in FINAL_STATUSES:
+            return  # (a stale "Queued" is fine: the stream's first messages say how it ended)
         done = threading.Event()
         ended: list[BaseException | None] = []
 
@@ -292,24 +289,11 @@ class RemoteRuntimeJob:
         if stream.final:
             return
         if ended and ended[0] is not None:
-            error = stream_error(ended[0], "job", f"Job {self._job_id} cannot be followed")
-            if isinstance(error, ConnectionError):
-                from .http import server_unavailable
-
-                raise server_unavailable(self._client.url) from None
-            raise error
-        from qiskit_ibm_runtime.exceptions import RuntimeJobTimeoutError
-
-        raise RuntimeJobTimeoutError(f"Timed out waiting for job {self._job_id} after {timeout} seconds.")
+            raise stream_error(ended[0], "job", self._client.url) from None
+        raise timeout_error(self._job_id, timeout)
 
     def result(self, timeout: float | None = None, decoder=None) -> Any:
         """Wait for the job and return its decoded result; raise the client's errors otherwise."""
-        from qiskit_ibm_runtime.exceptions import (
-            RuntimeInvalidStateError,
-            RuntimeJobFailureError,
-            RuntimeJobMaxTimeoutError,
-        )
-
         self.wait_for_final_state(timeout)
         data = self._info()
         status = status_name(data.get("status"))
@@ -319,11 +303,7 @@ class RemoteRuntimeJob:
                 text = self._client.request("GET", f"/jobs/{self._job_id}/results", "job", raw=True)
                 self._result_text = text
             return self._decoder_fn(decoder)(text)
-        if status == "CANCELLED":
-            raise RuntimeInvalidStateError(f"Unable to retrieve result for job {self._job_id}. Job was cancelled.")
-        if (data.get("state") or {}).get("reason") == "max_execution_time":
-            raise RuntimeJobMaxTimeoutError(data.get("error"))
-        raise RuntimeJobFailureError(f"Unable to retrieve job result. {data.get('error')}")
+        raise no_result_error(self._job_id, status, (data.get("state") or {}).get("reason"), data.get("error"))
 
     def interim_results(self, decoder=None) -> list:
         answer = self._client.request("GET", f"/jobs/{self._job_id}/interim_results", "job") or {}

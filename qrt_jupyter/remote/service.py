@@ -19,6 +19,7 @@ import os
 from typing import Any, Callable
 
 from ..runtime.events import JobEvent
+from ..runtime.service import LocalRuntimeService
 from .http import RestClient
 from .jobs import RemoteRuntimeJob, _dt
 
@@ -93,13 +94,7 @@ class RemoteRuntimeService:
         """A program by id (or by name)."""
         return _program(self._get(f"/programs/{_path(program_id)}", "program"))
 
-    def pprint_programs(self, refresh: bool = False, detailed: bool = False, limit: int = 20, skip: int = 0) -> None:
-        for program in self.programs(limit=limit, skip=skip):
-            if detailed:
-                print(program)
-            else:
-                print(f"{program.program_id}:\n  Name: {program.name}\n  Description: {program.description}")
-            print()
+    pprint_programs = LocalRuntimeService.pprint_programs  # it only reads self.programs()
 
     def upload_program(self, data: str, metadata: dict | str | None = None, name: str | None = None,
                        max_execution_time: float | None = None, description: str | None = None,
@@ -109,14 +104,11 @@ class RemoteRuntimeService:
         """Send a program to the server; return its id. The same checks as locally, made here first."""
         from ..runtime.programs import registry
 
-        source = registry.read_source(data)
-        registry.check_source(source)
-        meta = registry.merge_metadata(
-            registry.load_metadata(metadata), name=name, max_execution_time=max_execution_time,
+        source, meta = registry.prepare_upload(
+            data, metadata, name=name, max_execution_time=max_execution_time,
             description=description, version=version, backend_requirements=backend_requirements,
             parameters=parameters, return_values=return_values, interim_results=interim_results,
         )
-        registry.check_metadata(meta)
         body = {key: value for key, value in meta.items() if value is not None}
         body["data"] = source
         return self._client.request("POST", "/programs", "program", body=body)["id"]
@@ -232,8 +224,6 @@ class RemoteRuntimeService:
         from qiskit_ibm_runtime import RuntimeEncoder
 
         from ..runtime.options import RuntimeOptions
-        from ..runtime.programs import registry
-        from ..runtime.service import LocalRuntimeService
 
         opts = RuntimeOptions.coerce(options)
         if session_id is not None:
@@ -274,16 +264,40 @@ class RemoteRuntimeService:
              session_id: str | None = None, status: str | None = None) -> list:
         """Jobs newest first, as the server lists them (every client's jobs).
 
-        ``session_id`` and ``status`` (``"DONE"``, ... or a ``JobStatus``) narrow the list too.
+        ``session_id`` and ``status`` (``"DONE"``, ... or a ``JobStatus``) narrow the list too;
+        the server's ``GET /jobs`` filters neither, so they are applied here (a session's
+        jobs come from its details, a status by reading pages until ``limit`` match).
         """
-        from ..status import api_status
+        from ..status import status_name
 
-        if status is not None:
-            status = api_status(getattr(status, "name", str(status)).upper())
-        answer = self._get("/jobs", "job", limit=limit, offset=skip or None, pending=pending,
-                           program=program_id, backend=backend_name, session_id=session_id,
-                           status=status)
-        return [self._job(item) for item in answer.get("jobs", [])]
+        wanted = None if status is None else status_name(status)
+        query = dict(program=program_id, pending=pending, backend=backend_name)
+        if session_id is not None:
+            ids = list(reversed(self.session_details(session_id).get("jobs", [])))
+            found = (self.job(job_id) for job_id in ids)
+            found = (j for j in found if _matches(j, wanted, **query))
+        elif wanted is None:
+            answer = self._get("/jobs", "job", limit=limit, offset=skip or None, **query)
+            return [self._job(item) for item in answer.get("jobs", [])]
+        else:
+            found = (j for j in self._scan(**query) if _matches(j, wanted))
+        jobs = []
+        for n, job in enumerate(found):
+            if limit is not None and len(jobs) >= limit:
+                break
+            if n >= skip:
+                jobs.append(job)
+        return jobs
+
+    def _scan(self, page: int = 200, **query):
+        """Every job the server lists for ``query``, newest first, a page at a time."""
+        offset = 0
+        while True:
+            items = self._get("/jobs", "job", limit=page, offset=offset or None, **query).get("jobs", [])
+            yield from (self._job(item) for item in items)
+            if len(items) < page:
+                return
+            offset += len(items)
 
     def delete_job(self, job_id: str) -> None:
         self._client.request("DELETE", f"/jobs/{_path(job_id)}", "job")
@@ -310,6 +324,18 @@ class RemoteRuntimeService:
         from .events import ServiceEvents
 
         return ServiceEvents(self._client, callback).start().stop
+
+
+def _matches(job: RemoteRuntimeJob, status: str | None = None, program: str | None = None,
+             pending: bool | None = None, backend: str | None = None) -> bool:
+    """Whether ``job`` passes the filters that ``jobs()`` applies on this side."""
+    from ..status import is_pending
+
+    name = job._status_name()
+    return ((status is None or name == status)
+            and (program is None or job.program_id == program)
+            and (pending is None or is_pending(name) == pending)
+            and (backend is None or job.backend_name == backend))
 
 
 def _path(part: str) -> str:

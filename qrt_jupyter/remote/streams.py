@@ -170,27 +170,26 @@ def _close_info(data: bytes) -> tuple[int, str]:
     return struct.unpack("!H", data[:2])[0], data[2:].decode("utf-8", "replace")
 
 
-def stream_error(exc: BaseException | None, resource: str, what: str):
-    """The client exception for a stream that ended with ``exc`` (None: no error)."""
-    if exc is None:
-        return None
-    from .http import error_for
+def stream_error(exc: BaseException, resource: str, url: str) -> BaseException:
+    """The client exception for a stream that ended with ``exc``: what the same answer over
+    HTTP would raise (a close code 4404 on a job: ``RuntimeJobNotFound``, ...)."""
+    from .http import error_for, server_unavailable
 
     if isinstance(exc, StreamClosed):
-        return error_for(resource, _CLOSE_ERRORS[exc.code], exc.reason or what)
-    return exc
-
-
-def handshake_error(exc: BaseException, url: str) -> BaseException:
-    """A refused WebSocket handshake as the client exception the same HTTP answer would be."""
-    status = getattr(exc, "status_code", None)
+        return error_for(resource, _CLOSE_ERRORS[exc.code], exc.reason or str(exc))
+    status = getattr(exc, "status_code", None)  # the handshake itself was refused
     if isinstance(status, int) and status >= 400:
-        from .http import error_for
-
-        return error_for("", status, str(exc))
-    if isinstance(exc, (ConnectionError, OSError)):
-        from .http import server_unavailable
-
+        return error_for(resource, status, _handshake_message(exc))
+    if isinstance(exc, OSError):
         return server_unavailable(url)
     return exc
 
+
+def _handshake_message(exc: BaseException) -> str:
+    body = getattr(exc, "resp_body", None)
+    if body:
+        try:
+            return str(json.loads(body)["error"]["message"])
+        except (ValueError, KeyError, TypeError):
+            pass
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
