@@ -141,9 +141,7 @@ class RemoteRuntimeService:
         path = f"/programs/{_path(program_id)}"
         if fields:
             self._client.request("PATCH", path, "program", body=fields)
-        if source is not None:
-            if fields.get("name"):
-                path = f"/programs/{_path(self.program(fields['name']).program_id)}"
+        if source is not None:  # a renamed program keeps its id
             self._client.request("PUT", path + "/data", "program", text=source)
         if not fields and source is None:
             self.program(program_id)  # nothing to change: still say if it does not exist
