@@ -301,5 +301,22 @@ class RuntimeJob:
         for stream in streams:
             stream.unsubscribe()
 
+    # -- stored JSON, as it is (for the runtime server, which passes it on undecoded) --------
+    @property
+    def log_level(self) -> str | None:
+        return self._row()["log_level"]
+
+    def inputs_json(self) -> str:
+        """The inputs as the ``RuntimeEncoder`` JSON text they were stored as."""
+        return self._store.job_blob(self._job_id, "inputs") or "{}"
+
+    def result_json(self) -> str | None:
+        """The final result's stored ``RuntimeEncoder`` JSON text (None until the job is DONE)."""
+        return self._store.job_blob(self._job_id, "result")
+
+    def interim_results_json(self, since: int = 0) -> list[tuple[int, str]]:
+        """``(index, RuntimeEncoder JSON text)`` of each stored interim result from ``since`` on."""
+        return [(row["idx"], row["data"]) for row in self._store.interim(self._job_id, since)]
+
     def __repr__(self) -> str:
         return f"<RuntimeJob('{self._job_id}', '{self._program_id}', backend='{self._backend_name}')>"
