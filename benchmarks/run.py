@@ -22,7 +22,7 @@ Items (numbers as in issue 7):
    (plus a no-op subscriber and the monitor alone, to show where any slowdown comes from).
 7. ``%load_ext qrt_jupyter`` in a fresh interpreter: time, and what it imports.
 8. A store of 10,000 jobs: ``service.jobs(limit=50)`` and opening the ``Dashboard``.
-9-11. The runtime server (issue 14, benchmarks/server.py): a Bell job through REST vs in-kernel,
+9-11. The runtime server (issue 14, benchmarks/server_items.py): a Bell job through REST vs in-kernel,
    ``GET /jobs/{id}`` latency with 20 concurrent clients, interim results over the WebSocket.
 
 Every run uses fresh temporary homes (never ``~/.qrt``), removed at the end.
@@ -698,11 +698,11 @@ ITEMS: dict[int, Callable[[Context], list[Row]]] = {
 
 
 def _server_item(number: int) -> Callable[[Context], list[Row]]:
-    """Items 9-11 live in benchmarks/server.py (the runtime server), imported when they run."""
+    """Items 9-11 live in benchmarks/server_items.py (the runtime server), imported when they run."""
     def item(ctx: Context) -> list[Row]:
-        import server
+        import server_items
 
-        return server.ITEMS[number](ctx)
+        return server_items.ITEMS[number](ctx)
 
     item.__name__ = f"server_item{number}"
     return item

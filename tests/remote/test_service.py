@@ -157,4 +157,4 @@ def test_the_token_never_reaches_output_or_the_servers_log(server, remote, capsy
     job.result(timeout=WAIT)
     text = capsys.readouterr().out + repr(remote) + repr(job) + str(vars(job))
     assert server.tokens["writer"] not in text
-    assert server.tokens["writer"] not in server.log_text()
+    assert server.tokens["writer"] not in server.output()

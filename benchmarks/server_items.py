@@ -47,11 +47,11 @@ class ServerContext:
             from run import REPO
 
             sys.path.insert(0, str(REPO / "tests"))
-            from server_process import start_server
+            from remote.conftest import start_server
 
             from qrt_jupyter import RemoteRuntimeService
 
-            self.process = start_server(self.ctx.root / "server-home")
+            self.process = start_server(self.ctx.root / "server-home", self.ctx.root / "server-logs")
             self.remote = RemoteRuntimeService(self.process.url, token=self.process.tokens["writer"])
             # what item 1 does for the in-kernel service: a first job starts the server's worker
             for _ in range(3):
