@@ -56,6 +56,7 @@ class StreamReader:
         self._on_end = on_end
         self._forever = forever
         self._stop = threading.Event()
+        self._heard = False
         self._ws = None
         self._lock = threading.Lock()
         self.connected = threading.Event()
@@ -90,28 +91,27 @@ class StreamReader:
         retry_until = None
         delay = 0.1
         while not self._stop.is_set():
+            self._heard = False
             try:
                 if self._read_once():
                     break  # complete
-                retry_until = None  # a clean close without completion: connect again at once
-                delay = 0.1
-                if not self._forever:
-                    break
+                problem: BaseException = ConnectionError("the server closed the stream before its end")
             except StreamClosed as exc:
                 error = exc
                 break
             except Exception as exc:  # noqa: BLE001 - connection refused or dropped
-                if self._stop.is_set():
-                    break
-                now = time.monotonic()
-                if retry_until is None:
-                    retry_until = now + RECONNECT_SECONDS
-                if not self._forever and now > retry_until:
-                    error = exc
-                    break
-                log.debug("qrt stream %s dropped (%s); reconnecting", self._thread.name, exc)
-                self._stop.wait(delay)
-                delay = min(delay * 2, 2.0)
+                problem = exc
+            if self._stop.is_set():
+                break
+            now = time.monotonic()
+            if self._heard or retry_until is None:  # a stream that worked: a new window to come back
+                retry_until, delay = now + RECONNECT_SECONDS, 0.1
+            if not self._forever and now > retry_until:
+                error = problem
+                break
+            log.debug("qrt stream %s dropped (%s); reconnecting", self._thread.name, problem)
+            self._stop.wait(delay)
+            delay = min(delay * 2, 2.0)
         try:
             self._on_end(None if self._stop.is_set() else error)
         except Exception:  # noqa: BLE001
@@ -153,6 +153,7 @@ class StreamReader:
                     return False
                 if opcode != websocket.ABNF.OPCODE_TEXT:
                     continue
+                self._heard = True
                 if self._on_message(json.loads(frame.data)):
                     return True
         finally:
