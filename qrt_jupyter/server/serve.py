@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import signal
 import socket
 import sys
@@ -83,25 +84,30 @@ def serve(home=None, host: str = "127.0.0.1", port: int = 8765, certfile: str | 
     from .app import DEFAULT_MAX_BODY_BYTES, create_app
     from .tokens import TokenFile
 
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _exit_quietly)  # also what uvicorn re-raises after its graceful stop
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("qrt_jupyter").setLevel(getattr(logging, log_level.upper(), logging.INFO))
     if (certfile is None) != (keyfile is None):
         raise SystemExit("qrt-runtime: give both --certfile and --keyfile for TLS, or neither")
-    preload()
-    service = LocalRuntimeService(home=home)
-    tokens = TokenFile(service.home)
+    for path in (certfile, keyfile):
+        if path is not None and not os.path.isfile(path):
+            raise SystemExit(f"qrt-runtime: no such file {path}; give a PEM certificate and key")
     scheme = "https" if certfile else "http"
     if not certfile and not is_loopback(host):
         print(f"qrt-runtime: WARNING: serving {host} without TLS: tokens and jobs cross the network in "
               "clear text; give --certfile and --keyfile", file=sys.stderr, flush=True)
+    sock = _bind(host, port)  # before the slow imports: the port is ours, connections wait in the backlog
+    preload()
+    service = LocalRuntimeService(home=home)
+    tokens = TokenFile(service.home)
 
     def shutdown() -> None:
         tokens.flush_last_used()
         service.close()
 
     app = create_app(service, tokens, max_body_bytes or DEFAULT_MAX_BODY_BYTES, on_shutdown=shutdown)
-    sock = _bind(host, port)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     url = f"{scheme}://{shown}:{bound}"
@@ -116,8 +122,6 @@ def serve(home=None, host: str = "127.0.0.1", port: int = 8765, certfile: str | 
     config = uvicorn.Config(app, log_level=log_level, ssl_certfile=certfile, ssl_keyfile=keyfile,
                             timeout_graceful_shutdown=GRACEFUL_SECONDS, lifespan="on",
                             ws_max_size=max_body_bytes or DEFAULT_MAX_BODY_BYTES)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, _exit_quietly)  # what uvicorn re-raises after its graceful stop
     try:
         Server(config).run(sockets=[sock])
     finally:

@@ -1,4 +1,4 @@
-"""Fixtures: a home with one token per role, and one real server on it per test module."""
+"""Fixtures: a home with one token per role, and one real server on it for the whole session (start-up imports qiskit: seconds)."""
 
 from __future__ import annotations
 
@@ -28,24 +28,24 @@ class Client:
         return send
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def home(tmp_path_factory):
     return tmp_path_factory.mktemp("server-home")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tokens(home):
     return {name: create_token(home, name, *roles) for name, roles in ROLES.items()}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(home, tokens, tmp_path_factory):
     proc = ServerProcess(home, tmp_path_factory.mktemp("server-logs"))
     yield proc
     proc.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def clients(server, tokens):
     """A client per role, plus ``none`` (no token) and ``bad`` (a token that was never issued)."""
     made = {name: Client(server.url, token) for name, token in tokens.items()}
