@@ -165,7 +165,7 @@ class RemoteRuntimeJob:
         """Record a job's final message (its result text travels with it); returns the status name."""
         name = status_name(final.get("status"))
         with self._lock:
-            if final.get("result") is not None:
+            if final.get("result") is not None and name == "DONE":
                 self._result_text = final["result"]
             data = dict(self._data)
             data["status"] = final.get("status")
@@ -295,6 +295,8 @@ class RemoteRuntimeJob:
     def result(self, timeout: float | None = None, decoder=None) -> Any:
         """Wait for the job and return its decoded result; raise the client's errors otherwise."""
         self.wait_for_final_state(timeout)
+        if self._result_text is not None:  # the final message brought it: DONE, nothing to ask
+            return self._decoder_fn(decoder)(self._result_text)
         data = self._info()
         status = status_name(data.get("status"))
         if status == "DONE":

@@ -115,3 +115,20 @@ def test_the_dashboard_shows_a_job_another_client_submits(remote, server):
         assert wait_for(lambda: [r["status"] for r in dash.jobs.table.rows if r["job_id"] == job_id] == ["DONE"])
     finally:
         dash.close()
+
+
+def test_use_remote_activates_the_server_once(server):
+    from qrt_jupyter.remote import RemoteRuntimeService
+
+    heard = []
+    unsubscribe = active.on_change(heard.append)
+    try:
+        first = active.use_remote(server.url, token=server.tokens["reader"])
+        assert isinstance(first, RemoteRuntimeService) and active.get_service() is first
+        assert active.use_remote(server.url, token=server.tokens["reader"]) is first  # same server, same token
+        other = active.use_remote(server.url, token=server.tokens["writer"])
+        assert other is not first and heard == [first, other]
+        assert active.describe(other) == f"qrt-runtime server {server.url}"
+    finally:
+        unsubscribe()
+        active.set_service(None)
