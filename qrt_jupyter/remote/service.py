@@ -24,6 +24,9 @@ from .http import RestClient
 from .jobs import RemoteRuntimeJob, _dt
 
 
+_PAGE = 200  # jobs per GET /jobs when more are wanted than one answer holds (the server allows 1000)
+
+
 def _input_error(message: str) -> Exception:
     from qiskit_ibm_runtime.exceptions import IBMInputValueError
 
@@ -260,40 +263,36 @@ class RemoteRuntimeService:
     def jobs(self, limit: int | None = 10, skip: int = 0, program_id: str | None = None,
              pending: bool | None = None, backend_name: str | None = None,
              session_id: str | None = None, status: str | None = None) -> list:
-        """Jobs newest first, as the server lists them (every client's jobs).
+        """Jobs newest first, as the server lists them (every client's jobs); ``limit=None``: all.
 
         ``session_id`` and ``status`` (``"DONE"``, ... or a ``JobStatus``) narrow the list too;
         the server's ``GET /jobs`` filters neither, so they are applied here (a session's
         jobs come from its details, a status by reading pages until ``limit`` match).
         """
+        from itertools import islice
+
         from ..status import status_name
 
         wanted = None if status is None else status_name(status)
         query = dict(program=program_id, pending=pending, backend=backend_name)
-        if session_id is not None:
-            ids = list(reversed(self.session_details(session_id).get("jobs", [])))
-            found = (self.job(job_id) for job_id in ids)
-            found = (j for j in found if _matches(j, wanted, **query))
-        elif wanted is None:
-            answer = self._get("/jobs", "job", limit=limit, offset=skip or None, **query)
-            return [self._job(item) for item in answer.get("jobs", [])]
+        if session_id is None and wanted is None:
+            if limit is not None and limit <= _PAGE:
+                answer = self._get("/jobs", "job", limit=limit, offset=skip or None, **query)
+                return [self._job(item) for item in answer.get("jobs", [])]
+            found, skip = self._scan(offset=skip, **query), 0
+        elif session_id is not None:
+            ids = reversed(self.session_details(session_id).get("jobs", []))
+            found = (j for j in map(self.job, ids) if _matches(j, wanted, **query))
         else:
             found = (j for j in self._scan(**query) if _matches(j, wanted))
-        jobs = []
-        for n, job in enumerate(found):
-            if limit is not None and len(jobs) >= limit:
-                break
-            if n >= skip:
-                jobs.append(job)
-        return jobs
+        return list(islice(found, skip, None if limit is None else skip + limit))
 
-    def _scan(self, page: int = 200, **query):
-        """Every job the server lists for ``query``, newest first, a page at a time."""
-        offset = 0
+    def _scan(self, offset: int = 0, **query):
+        """Every job the server lists for ``query`` from ``offset`` on, newest first, a page at a time."""
         while True:
-            items = self._get("/jobs", "job", limit=page, offset=offset or None, **query).get("jobs", [])
+            items = self._get("/jobs", "job", limit=_PAGE, offset=offset or None, **query).get("jobs", [])
             yield from (self._job(item) for item in items)
-            if len(items) < page:
+            if len(items) < _PAGE:
                 return
             offset += len(items)
 

@@ -158,3 +158,14 @@ def test_the_token_never_reaches_output_or_the_servers_log(server, remote, capsy
     text = capsys.readouterr().out + repr(remote) + repr(job) + str(vars(job))
     assert server.tokens["writer"] not in text
     assert server.tokens["writer"] not in server.output()
+
+
+def test_jobs_without_a_limit_reads_every_page(remote):
+    jobs = [remote.run("hello-world", {"iterations": 0}, options={"backend_name": "ibmq_qasm_simulator"})
+            for _ in range(3)]
+    for job in jobs:
+        job.wait_for_final_state(WAIT)
+    everything = remote.jobs(limit=None)
+    assert len(everything) >= 3 and len(everything) == len({j.job_id() for j in everything})
+    assert [j.job_id() for j in everything[:3]] == [j.job_id() for j in reversed(jobs)]
+    assert [j.job_id() for j in remote.jobs(limit=2, skip=1)] == [j.job_id() for j in everything[1:3]]
