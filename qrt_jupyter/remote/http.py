@@ -14,6 +14,7 @@ reprs, messages, logs or URLs (the server refuses tokens in query strings).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -111,7 +112,6 @@ class RestClient:
         self.anonymous = not token
         self.verify = verify
         self._session = requests.Session()
-        self._session.verify = verify
         self._session.headers["Accept"] = "application/json"
         self._auth = {"Authorization": f"Bearer {token}"} if token else {}
         self._session.headers.update(self._auth)
@@ -129,7 +129,8 @@ class RestClient:
         """Send one request; the decoded JSON answer (``raw``: the response text; 204: None)."""
         import requests
 
-        kwargs: dict[str, Any] = {"timeout": _TIMEOUT}
+        # per request: requests lets $REQUESTS_CA_BUNDLE override a session's own verify
+        kwargs: dict[str, Any] = {"timeout": _TIMEOUT, "verify": self.verify}
         if params:
             kwargs["params"] = {k: _query_value(v) for k, v in params.items() if v is not None}
         if body is not None:
@@ -141,9 +142,10 @@ class RestClient:
         try:
             response = self._session.request(method, self.url + path, **kwargs)
         except requests.exceptions.SSLError as exc:
+            reason = re.search(r"\[SSL[^\]]*\] ([^()]+)", str(exc))
             raise _exceptions().IBMRuntimeError(
-                f"TLS to {self.url} failed: {_first_line(exc)} (a self-signed certificate: pass "
-                "verify='path/to/cert.pem')"
+                f"TLS to {self.url} failed: {reason.group(1).strip() if reason else _first_line(exc)} "
+                "(a self-signed certificate: pass verify='path/to/cert.pem')"
             ) from None
         except requests.exceptions.ConnectionError:
             raise server_unavailable(self.url) from None
