@@ -17,6 +17,7 @@ WebSocket (:mod:`.streams`): ``subscribe``, ``stream_results`` and
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from datetime import datetime
@@ -29,6 +30,8 @@ from .streams import StreamReader, stream_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from .service import RemoteRuntimeService
+
+log = logging.getLogger(__name__)
 
 FRESH_SECONDS = 0.5
 """How long a pending job's facts read from the server are used before they are read again."""
@@ -76,8 +79,12 @@ class _JobStream:
         return f"/stream/jobs/{self.job.job_id()}?since={self.next_index}"
 
     def _emit(self, kind: str, data: Any, index: int = 0) -> None:
-        if not self.reader.stopped:
+        if self.reader.stopped:
+            return
+        try:
             self.deliver(JobEvent(self.job.job_id(), kind, data, time.time(), index))
+        except Exception:  # a subscriber's bug must not stop the stream, nor replay it
+            log.exception("qrt_jupyter subscriber of remote job %s raised", self.job.job_id())
 
     def _on_message(self, message: dict) -> bool:
         kind = message.get("type")

@@ -154,7 +154,12 @@ class StreamReader:
                 if opcode != websocket.ABNF.OPCODE_TEXT:
                     continue
                 self._heard = True
-                if self._on_message(json.loads(frame.data)):
+                try:
+                    complete = self._on_message(json.loads(frame.data))
+                except Exception:  # a subscriber's bug (or a bad frame) must not end the stream
+                    log.exception("qrt stream %s: a message could not be handled", self._thread.name)
+                    continue
+                if complete:
                     return True
         finally:
             with self._lock:

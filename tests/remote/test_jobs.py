@@ -137,3 +137,21 @@ def test_a_job_from_another_handle_tells_the_same_truth(remote, server, slow_pro
     remote.delete_job(job.job_id())
     with pytest.raises(ibm.RuntimeJobNotFound):
         remote.job(job.job_id())
+
+
+def test_a_subscriber_that_raises_does_not_stop_the_stream(remote, slow_program):
+    seen = []
+    done = threading.Event()
+
+    def broken(event):
+        seen.append(event)
+        if event.kind == "status" and event.data == "DONE":
+            done.set()
+        raise RuntimeError("a bug in the subscriber")
+
+    job = remote.run(slow_program, {"n": 3})
+    unsubscribe = job.subscribe(broken)
+    assert done.wait(WAIT)
+    unsubscribe()
+    assert [e.index for e in seen if e.kind == "interim"] == [0, 1, 2]
+    assert [e.data for e in seen if e.kind == "status"].count("DONE") == 1
