@@ -40,15 +40,21 @@ def allowed(principal: Principal, action: str) -> bool:
     return any(action in ROLE_ACTIONS.get(role, ()) for role in principal.roles)
 
 
-def authorize(tokens: TokenFile, headers: Headers, action: str) -> Principal:
-    """The request's principal if it may do ``action``; ApiError 401/403 otherwise."""
+def authorize(tokens: TokenFile, headers: Headers, action: str, cached_only: bool = False) -> Principal | None:
+    """The request's principal if it may do ``action``; ApiError 401/403 otherwise.
+
+    ``cached_only``: answer only from tokens verified before (fast enough for the event loop);
+    None means the token still needs its slow check.
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")  # a bug in a route table
     token = credentials(headers)
     if token is None:
         raise ApiError(401, "missing token: send 'Authorization: Bearer TOKEN' "
                             "(create one with: qrt-runtime token create NAME --role reader)")
-    principal = tokens.verify(token)
+    principal = tokens.cached(token) if cached_only else tokens.verify(token)
+    if principal is None and cached_only:
+        return None
     if principal is None:
         raise ApiError(401, "invalid or revoked token; ask the server's admin for a new one "
                             "(qrt-runtime token create)")
@@ -56,3 +62,11 @@ def authorize(tokens: TokenFile, headers: Headers, action: str) -> Principal:
         raise ApiError(403, f"token {principal.name!r} lacks the permission {action} "
                             f"(roles: {', '.join(principal.roles)})")
     return principal
+
+
+async def authorized(tokens: TokenFile, headers: Headers, action: str) -> Principal:
+    """:func:`authorize`, from the cache on the event loop, else with the slow hash in the thread pool."""
+    from starlette.concurrency import run_in_threadpool
+
+    return (authorize(tokens, headers, action, cached_only=True)
+            or await run_in_threadpool(authorize, tokens, headers, action))

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .auth import authorize
+from .auth import authorized
 from .errors import ApiError, error_body, from_exception
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -33,8 +33,7 @@ def endpoint(action: str) -> Callable[[Handler], Handler]:
         @functools.wraps(handler)
         async def run(request: Request) -> Response:
             try:
-                request.state.principal = await call(
-                    authorize, request.app.state.tokens, request.headers, action)
+                request.state.principal = await authorized(request.app.state.tokens, request.headers, action)
                 return await handler(request)
             except Exception as exc:  # every error leaves as JSON, a surprise as a 500 with a log id
                 return error_response(from_exception(exc))

@@ -12,6 +12,7 @@ accepts requests. SIGTERM/SIGINT stop uvicorn, then the runtime
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import logging
 import os
@@ -53,6 +54,9 @@ def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # accepted connections inherit it: without it a keep-alive client waits ~40 ms per answer
+    # (Nagle and delayed ACKs; asyncio does not set it on sockets handed to uvicorn)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -81,14 +85,13 @@ def serve(home=None, host: str = "127.0.0.1", port: int = 8765, certfile: str | 
     import uvicorn
 
     from ..runtime import LocalRuntimeService
+    from . import logs
     from .app import DEFAULT_MAX_BODY_BYTES, create_app
     from .tokens import TokenFile
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _exit_quietly)  # also what uvicorn re-raises after its graceful stop
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("qrt_jupyter").setLevel(getattr(logging, log_level.upper(), logging.INFO))
+    logs.configure(log_level)
     if (certfile is None) != (keyfile is None):
         raise SystemExit("qrt-runtime: give both --certfile and --keyfile for TLS, or neither")
     for path in (certfile, keyfile):
@@ -119,9 +122,12 @@ def serve(home=None, host: str = "127.0.0.1", port: int = 8765, certfile: str | 
                 print(f"qrt-runtime serving {url} (home {service.home})", flush=True)
                 print("\n".join(connect_lines(url)), flush=True)
 
-    config = uvicorn.Config(app, log_level=log_level, ssl_certfile=certfile, ssl_keyfile=keyfile,
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # stdout is for the serving line
+    config = uvicorn.Config(app, log_level=log_level, log_config=log_config, ssl_certfile=certfile, ssl_keyfile=keyfile,
                             timeout_graceful_shutdown=GRACEFUL_SECONDS, lifespan="on",
                             ws_max_size=max_body_bytes or DEFAULT_MAX_BODY_BYTES)
+    logs.guard_handlers()  # uvicorn.Config has just set up its own handlers
     try:
         Server(config).run(sockets=[sock])
     finally:

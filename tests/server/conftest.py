@@ -40,7 +40,8 @@ def tokens(home):
 
 @pytest.fixture(scope="session")
 def server(home, tokens, tmp_path_factory):
-    proc = ServerProcess(home, tmp_path_factory.mktemp("server-logs"))
+    # debug logs: test_tokens checks that not even they hold a token
+    proc = ServerProcess(home, tmp_path_factory.mktemp("server-logs"), "--log-level", "debug")
     yield proc
     proc.stop()
 

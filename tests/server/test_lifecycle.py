@@ -80,10 +80,11 @@ def _self_signed(tmp_path):
     return certfile, keyfile
 
 
-def test_over_tls_a_kernel_shares_the_home_and_sigterm_stops_cleanly(tmp_path):
+def test_over_tls_a_kernel_shares_the_home_and_sigterm_settles_jobs(tmp_path):
     """https and wss with a self-signed certificate; a LocalRuntimeService on the server's home
     (as in a kernel) sees the server's jobs and the server sees the kernel's; SIGTERM ends the
-    server with exit code 0 and no traceback."""
+    server with exit code 0 and no traceback, its running job marked interrupted, its queued job
+    left for the next process (the kernel) to run."""
     import websocket
 
     from qrt_jupyter import LocalRuntimeService
@@ -112,11 +113,24 @@ def test_over_tls_a_kernel_shares_the_home_and_sigterm_stops_cleanly(tmp_path):
         assert answer.json() == "All done!"
         with pytest.raises(requests.exceptions.ConnectionError):
             requests.get(server.url.replace("https", "http") + "/health", timeout=10)
+
+        # SIGTERM with a job running and one queued behind it on the same device
+        program = http.post(f"{server.url}/programs", verify=str(certfile), json={
+            "name": "sleeper", "data": SLEEPER, "description": "sleeps", "max_execution_time": 120}).json()["id"]
+        running = http.post(f"{server.url}/jobs", verify=str(certfile), json={
+            "program_id": program, "backend": "fake_armonk"}).json()["id"]
+        assert wait_for(lambda: kernel.job(running).status().name == "RUNNING")
+        queued = http.post(f"{server.url}/jobs", verify=str(certfile), json={
+            "program_id": "hello-world", "params": {"iterations": 1}, "backend": "fake_armonk"}).json()["id"]
+        code = server.stop()
+        assert code == 0
+        assert "Traceback" not in server.output()
+        # the running job was settled as interrupted; the queued one runs in the next process: here
+        assert kernel.job(running).status().name == "ERROR" and kernel.job(running).reason == "interrupted"
+        assert kernel.job(queued).result(timeout=120) == "All done!"
     finally:
         kernel.close()
-        code = server.stop()
-    assert code == 0
-    assert "Traceback" not in server.output()
+        server.stop()
 
 
 def test_a_non_loopback_address_without_tls_warns(tmp_path):

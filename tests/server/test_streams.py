@@ -108,3 +108,34 @@ def test_the_events_stream_reports_every_jobs_status(server, clients, tokens):
             assert isinstance(frame["pending"], dict)
     ws.close()
     assert seen[-1] == "Completed" and "Running" in seen
+
+
+TALKER = '''
+def main(backend, user_messenger, steps):
+    for i in range(steps):
+        print(f"step {i}", flush=True)
+        user_messenger.publish({"step": i})
+    return "done"
+'''
+
+
+def test_log_frames_and_interim_frames_each_come_in_order(server, clients, tokens):
+    author = clients["author"]
+    created = author.post("/programs", json={"data": TALKER, "name": "talker", "description": "prints",
+                                              "max_execution_time": 60})
+    program_id = created.json()["id"] if created.status_code == 201 else "talker"
+    job_id = _submit(author, program_id=program_id, params={"steps": 20})
+    frames, code, _ = read_all(connect(server, f"/stream/jobs/{job_id}", tokens["reader"]))
+    assert code == 1000
+    order = []
+    for frame in frames:
+        if frame["type"] == "log":
+            order += [("log", int(line.split()[1])) for line in frame["data"].splitlines() if line.startswith("step")]
+        elif frame["type"] == "interim":
+            order.append(("interim", json.loads(frame["data"])["step"]))
+    interims = [n for kind, n in order if kind == "interim"]
+    assert interims == list(range(20))
+    logged = [n for kind, n in order if kind == "log"]  # live only: a fast job may log before we attach
+    assert logged == sorted(set(logged)) and set(logged) <= set(range(20))
+    logs = author.get(f"/jobs/{job_id}/logs").text
+    assert [line for line in logs.splitlines() if line.startswith("step")] == [f"step {i}" for i in range(20)]

@@ -20,12 +20,13 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ...status import CANCELLED, DONE, ERROR, api_status, is_final, status_name
-from ..auth import WS_CLOSE, authorize
+from ..auth import WS_CLOSE, authorized
 from ..errors import ApiError, from_exception
 from ..http import call, error_response
 from .jobs import find_job
 
 BATCH = 2000
+_EVENT_KINDS = frozenset({"status", "queue", "backends"})  # /stream/events sends no results or logs
 
 
 async def _refuse(ws: WebSocket, err: ApiError) -> None:
@@ -36,7 +37,7 @@ async def _open(ws: WebSocket, action: str) -> bool:
     """Accept, then authorize (close codes need an accepted socket): True if the stream may go on."""
     await ws.accept()
     try:
-        await call(authorize, ws.app.state.tokens, ws.headers, action)
+        await authorized(ws.app.state.tokens, ws.headers, action)
     except ApiError as err:
         await _refuse(ws, err)
         return False
@@ -57,15 +58,18 @@ async def _run_until_disconnect(ws: WebSocket, sender) -> None:
             if not task.cancelled() and task.exception() is not None:
                 exc = task.exception()
                 if not isinstance(exc, (WebSocketDisconnect, RuntimeError, OSError)):
-                    err = from_exception(exc)  # logs it with an id
-                    await ws.close(code=1011, reason=err.message[:120])
+                    await _refuse(ws, from_exception(exc))  # e.g. the job was deleted: 4404
     finally:
         for task in tasks:
             task.cancel()
 
 
-def _subscriber(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue):
+def _subscriber(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue, kinds: frozenset | None = None):
+    """A runtime event callback that hands events of ``kinds`` (default all) to ``queue`` on ``loop``."""
+
     def deliver(event) -> None:  # on the runtime's delivery thread
+        if kinds is not None and event.kind not in kinds:
+            return
         try:
             loop.call_soon_threadsafe(queue.put_nowait, event)
         except RuntimeError:  # the loop is closed: the stream is over
@@ -182,7 +186,7 @@ async def stream_events(ws: WebSocket) -> None:
     async def run() -> None:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
-        unsubscribe = await call(ws.app.state.service.subscribe, _subscriber(loop, queue))
+        unsubscribe = await call(ws.app.state.service.subscribe, _subscriber(loop, queue, _EVENT_KINDS))
         try:
             await ws.send_text(json.dumps({"type": "ack"}))
             while True:
@@ -191,10 +195,8 @@ async def stream_events(ws: WebSocket) -> None:
                         frame = {"type": "status", "job_id": event.job_id, "status": api_status(event.data)}
                     elif event.kind == "queue":
                         frame = {"type": "queue", "job_id": event.job_id, "position": event.data}
-                    elif event.kind == "backends":
+                    else:  # "backends"
                         frame = {"type": "backends", "pending": event.data}
-                    else:
-                        continue
                     await ws.send_text(json.dumps(frame))
         finally:
             await call(unsubscribe)
