@@ -13,6 +13,7 @@ reprs, messages, logs or URLs (the server refuses tokens in query strings).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -27,22 +28,17 @@ def _exceptions():
     return exceptions
 
 
+@functools.cache
 def _server_unavailable_class():
     """``IBMRuntimeError`` (what the client raises for a service it cannot reach) and ``ConnectionError``."""
-    global _ServerUnavailable
-    if _ServerUnavailable is None:
 
-        class ServerUnavailableError(_exceptions().IBMRuntimeError, ConnectionError):
-            """No qrt-runtime server answers at the service's URL."""
+    class ServerUnavailableError(_exceptions().IBMRuntimeError, ConnectionError):
+        """No qrt-runtime server answers at the service's URL."""
 
-            def __str__(self) -> str:  # one plain line (QiskitError would quote it)
-                return str(self.message)
+        def __str__(self) -> str:  # one plain line (QiskitError would quote it)
+            return str(self.message)
 
-        _ServerUnavailable = ServerUnavailableError
-    return _ServerUnavailable
-
-
-_ServerUnavailable = None
+    return ServerUnavailableError
 
 
 def server_unavailable(url: str):

@@ -59,7 +59,6 @@ class StreamReader:
         self._heard = False
         self._ws = None
         self._lock = threading.Lock()
-        self.connected = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> "StreamReader":
@@ -138,7 +137,6 @@ class StreamReader:
         ws.settimeout(None)  # a quiet job sends nothing for minutes; stop() aborts the socket
         with self._lock:
             self._ws = ws
-        self.connected.set()
         try:
             if self._stop.is_set():
                 return False
