@@ -33,8 +33,8 @@ ROLES = ("manager", "writer", "reader")
 TOKEN_FILE = "tokens.json"
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
-_TOKEN = re.compile(r"^qrt_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+_TOKEN = re.compile(r"qrt_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 LAST_USED_FLUSH_SECONDS = 60.0
 
 
@@ -66,6 +66,7 @@ class TokenFile:
         self._cache_key = secrets.token_bytes(32)
         self._cache: dict[bytes, tuple[str, Principal]] = {}  # hmac(token) -> (record id, principal)
         self._used: dict[str, float] = {}
+        self._hashing: dict[bytes, threading.Lock] = {}  # tokens being verified now
         self._last_flush = time.monotonic()
 
     # -- the file ----------------------------------------------------------------
@@ -101,7 +102,7 @@ class TokenFile:
     # -- CLI -----------------------------------------------------------------------
     def create(self, name: str, roles: list[str]) -> str:
         """Store a new token's hash and return the token itself (the only time it is seen)."""
-        if not _NAME.match(name or ""):
+        if not _NAME.fullmatch(name or ""):
             raise TokenError(f"Token name {name!r} must be letters, digits, '_', '.', '@' or '-' "
                              "(at most 64, starting with a letter or digit).")
         bad = [r for r in roles if r not in ROLES]
@@ -165,10 +166,20 @@ class TokenFile:
         if hit is not None or not token or len(token) > 200:
             return hit
         key = self._cache_id(token)
-        match = _TOKEN.match(token)
+        match = _TOKEN.fullmatch(token)
         if match is None:
             return None
-        token_id, secret = match.groups()
+        with self._lock:  # one hash per token: clients that open many connections at once wait for it
+            pending = self._hashing.setdefault(key, threading.Lock())
+        with pending:
+            try:
+                hit = self.cached(token)
+                return hit if hit is not None else self._check(key, *match.groups())
+            finally:
+                with self._lock:
+                    self._hashing.pop(key, None)
+
+    def _check(self, key: bytes, token_id: str, secret: str) -> Principal | None:
         with self._lock:
             record = self._records.get(token_id)
         if record is None:

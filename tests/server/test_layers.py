@@ -46,13 +46,24 @@ def test_importing_the_server_package_and_the_token_commands_stay_cheap(tmp_path
     assert "HEAVY []" in out
 
 
-def test_the_app_pulls_in_nothing_above_layer_2():
+def test_after_start_up_handler_threads_may_transpile_and_nothing_above_layer_2_is_loaded():
+    """qiskit-ibm-runtime 0.51 imported first on one thread made a transpile on another crash the
+    process (qiskit 2.6.2); the server imports it on the main thread at start-up (``preload``).
+    This runs, after that start-up, what handler threads of the thread pool would do."""
     out = _run(
-        "import sys\n"
+        "import sys, threading\n"
         "from qrt_jupyter.server import app, serve, routes, openapi\n"
         "serve.preload()\n"
+        "def load():\n    import qiskit_ibm_runtime  # noqa\n"
+        "def compile_bell():\n"
+        "    from qiskit import QuantumCircuit, transpile\n"
+        "    from qiskit_ibm_runtime.fake_provider import FakeManilaV2\n"
+        "    qc = QuantumCircuit(2); qc.h(0); qc.cx(0, 1); qc.measure_all()\n"
+        "    print('OPS', sorted(transpile(qc, FakeManilaV2()).count_ops()))\n"
+        "for target in (load, compile_bell):\n"
+        "    t = threading.Thread(target=target); t.start(); t.join()\n"
         "above = [m for m in sys.modules if m.startswith(('qrt_jupyter.monitor', 'qrt_jupyter.widgets',\n"
         "         'qrt_jupyter.magics', 'qrt_jupyter.ibm', 'qrt_jupyter.remote', 'IPython', 'ipywidgets'))]\n"
         "print('ABOVE', above)\n"
     )
-    assert "ABOVE []" in out
+    assert "ABOVE []" in out and "'cx'" in out

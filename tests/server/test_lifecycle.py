@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import subprocess
-import sys
 
 import pytest
 import requests
@@ -139,28 +137,6 @@ def test_a_non_loopback_address_without_tls_warns(tmp_path):
     assert "WARNING" in done.stderr and "without TLS" in done.stderr
     assert done.returncode != 0 and "cannot listen on 192.0.2.1" in done.stderr
     assert "Traceback" not in done.stderr
-
-
-def test_handlers_may_transpile_after_start_up(tmp_path):
-    """qiskit-ibm-runtime 0.51 imported first on one thread made a transpile on another crash the
-    process (qiskit 2.6.2); the server imports it on the main thread at start-up. This runs what
-    handler threads of the thread pool would do after that start-up."""
-    code = (
-        "import threading\n"
-        "from qrt_jupyter.server.serve import preload\n"
-        "preload()\n"
-        "def load():\n    import qiskit_ibm_runtime  # noqa\n"
-        "def compile_bell():\n"
-        "    from qiskit import QuantumCircuit, transpile\n"
-        "    from qiskit_ibm_runtime.fake_provider import FakeManilaV2\n"
-        "    qc = QuantumCircuit(2); qc.h(0); qc.cx(0, 1); qc.measure_all()\n"
-        "    print(sorted(transpile(qc, FakeManilaV2()).count_ops()))\n"
-        "for target in (load, compile_bell):\n"
-        "    t = threading.Thread(target=target); t.start(); t.join()\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "cx" in done.stdout
 
 
 def test_a_sampler_job_with_transpilation_through_the_server(server, clients):

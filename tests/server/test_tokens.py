@@ -95,3 +95,26 @@ def test_log_lines_lose_tokens_and_credential_headers():
         clean = redact(line)
         assert "[redacted]" in clean and "s3cr3t" not in clean and "someone-elses" not in clean
         assert "abc.def" not in clean and "xyz" not in clean
+
+
+def test_verification_in_process_concurrent_cached_and_revoked(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qrt_jupyter.server.tokens import Principal, TokenFile
+
+    issuer = TokenFile(tmp_path)
+    token = issuer.create("carol", ["reader", "writer"])
+    server = TokenFile(tmp_path)  # another process's view of the same file
+    assert server.cached(token) is None
+    with ThreadPoolExecutor(8) as pool:
+        seen = set(pool.map(server.verify, [token] * 16))
+    assert seen == {Principal("carol", ("writer", "reader"))}
+    assert server.cached(token) == Principal("carol", ("writer", "reader"))
+    token_id = token.split("_")[1]
+    for wrong in (token[:-1] + ("A" if token[-1] != "A" else "B"), f"qrt_{token_id}_" + "x" * 43,
+                  "qrt_nothex000000_" + "x" * 43, "", "Bearer " + token, token + "\n"):
+        assert server.verify(wrong) is None, wrong
+    issuer.revoke("carol")
+    assert server.cached(token) is None and server.verify(token) is None
+    again = issuer.create("carol", ["reader"])  # a new token under the old name
+    assert server.verify(again) == Principal("carol", ("reader",)) and server.verify(token) is None

@@ -113,8 +113,15 @@ async def list_jobs(request: Request) -> JSONResponse:
     svc = service(request)
 
     def listing() -> list:
-        jobs = svc.jobs(limit=limit, skip=offset, program_id=program, pending=pending, backend_name=backend)
-        return [job_json(j) for j in jobs]
+        from qiskit_ibm_runtime.exceptions import RuntimeJobNotFound
+
+        found = []
+        for job in svc.jobs(limit=limit, skip=offset, program_id=program, pending=pending, backend_name=backend):
+            try:
+                found.append(job_json(job))
+            except RuntimeJobNotFound:  # deleted while we listed
+                pass
+        return found
 
     jobs = await call(listing)
     return JSONResponse({"jobs": jobs, "count": len(jobs), "limit": limit, "offset": offset})
