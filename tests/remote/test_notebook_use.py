@@ -132,3 +132,29 @@ def test_use_remote_activates_the_server_once(server):
     finally:
         unsubscribe()
         active.set_service(None)
+
+
+SLEEPER_CELL = '''"""Sleeps, so that there is something to cancel.
+
+max_execution_time: 120
+"""
+import time
+
+
+def main(backend, user_messenger, seconds=60):
+    time.sleep(seconds)
+    return "woke up"
+'''
+
+
+def test_qrt_cancel_stops_a_running_remote_job(ip, capsys):
+    from qiskit.providers import JobStatus
+
+    ip.run_cell_magic("qrt_program", "sleeper --update", SLEEPER_CELL)
+    ip.run_line_magic("qrt_run", "sleeper -o sleeping --no-widget")
+    job = ip.user_ns["sleeping"]
+    assert wait_for(lambda: job.status() is JobStatus.RUNNING)
+    ip.run_line_magic("qrt_cancel", job.job_id())
+    job.wait_for_final_state(WAIT)
+    assert job.status() is JobStatus.CANCELLED
+    assert job.job_id() in capsys.readouterr().out
