@@ -226,11 +226,9 @@ class RuntimeJob:
 
     def result(self, timeout: float | None = None, decoder=None) -> Any:
         """Wait for the job and return its decoded result; raise the client's errors otherwise."""
-        from qiskit_ibm_runtime.exceptions import (
-            RuntimeInvalidStateError,
-            RuntimeJobFailureError,
-            RuntimeJobMaxTimeoutError,
-        )
+        from qiskit_ibm_runtime.exceptions import RuntimeInvalidStateError
+
+        from .errors import RuntimeJobFailureError, RuntimeJobMaxTimeoutError
 
         self.wait_for_final_state(timeout)
         row = self._row()

@@ -299,7 +299,12 @@ class LocalRuntimeService:
             raise _exc("IBMInputValueError")(
                 f"Inputs of program '{program.program_id}' cannot be serialized: {exc}."
             ) from None
-        registry.validate_inputs(program, json.loads(inputs_text))
+        inputs_json = json.loads(inputs_text)
+        unset = registry.unset_inputs(program, inputs_json)
+        if unset:  # None for an optional parameter: not given, the program's default applies
+            inputs_json = {k: v for k, v in inputs_json.items() if k not in unset}
+            inputs_text = json.dumps(inputs_json)
+        registry.validate_inputs(program, inputs_json)
 
         limit = program.max_execution_time
         if opts.max_execution_time is not None:
