@@ -193,10 +193,8 @@ class QRTMagics(Magics, Configurable):
             flags = " and ".join("--" + field.replace("_", "-") for field in missing)
             lines = " and ".join(f"'{field}:'" for field in missing)
             raise UsageError(f"program {name!r} needs {flags}, or {lines} lines in its docstring")
-        errors = _runtime_exceptions()
-        try:
-            existing = service.program(name)
-        except errors.RuntimeProgramNotFound:
+        existing = self._existing_program(service, name)
+        if existing is None:
             return
         raise UsageError(
             f"a program named {name!r} exists already ({_program_id(existing)}); "
@@ -543,11 +541,18 @@ class QRTMagics(Magics, Configurable):
         )
 
     def _existing_program(self, service, name: str):
-        """The program called ``name`` (or with that id), for ``--update``; None if there is none."""
+        """The uploaded program called ``name`` (or with that id), for ``--update``; None if
+        there is none. A built-in's name is free for an upload of one's own (it gets its own
+        id), so a built-in found by that name does not count."""
         try:
-            return self._program(service, name)
+            program = self._program(service, name)
         except UsageError:
             return None
+        if not getattr(program, "is_builtin", False):
+            return program
+        return next((p for p in service.programs()
+                     if getattr(p, "name", None) == name and not getattr(p, "is_builtin", False)),
+                    None)
 
     def _program_id_or_given(self, service, program: str) -> str:
         """For filters: a name becomes its id when the program still exists; else as given."""

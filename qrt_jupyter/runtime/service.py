@@ -85,17 +85,30 @@ class LocalRuntimeService:
         return programs if limit is None else programs[:limit]
 
     def program(self, program_id: str, refresh: bool = False):
-        """A program by id (or by name)."""
+        """A program by id, else by name.
+
+        An exact id always wins: after a user uploads their own ``hello-world`` (id
+        ``hello-world-<suffix>``), ``"hello-world"`` is still the built-in's id. A name that
+        several programs share is refused with their ids, never guessed.
+        """
         program = registry.builtin_program(program_id)
         if program is not None:
             return program
         row = self._home.store.get_program(program_id)
-        if row is None:
+        if row is not None and row["id"] == program_id:
+            return registry.from_row(row)
+        named = [p for p in self.programs() if p.name == program_id]
+        if len(named) > 1:
+            raise _exc("IBMInputValueError")(
+                f"{len(named)} programs are named '{program_id}': "
+                f"{', '.join(p.program_id for p in named)}; use one of these ids."
+            )
+        if not named:
             names = ", ".join(p.program_id for p in self.programs()[:8])
             raise _exc("RuntimeProgramNotFound")(
                 f"Program not found: '{program_id}'. Available programs: {names} (see service.programs())."
             )
-        return registry.from_row(row)
+        return named[0]
 
     def pprint_programs(self, refresh: bool = False, detailed: bool = False, limit: int = 20, skip: int = 0) -> None:
         for program in self.programs(limit=limit, skip=skip):
@@ -127,9 +140,8 @@ class LocalRuntimeService:
             parameters=parameters, return_values=return_values, interim_results=interim_results,
         )
         registry.check_metadata(meta)
-        from .programs.builtin import BUILTIN_PROGRAMS
-
-        if meta["name"] in BUILTIN_PROGRAMS or self._home.store.get_program(meta["name"]) is not None:
+        # a built-in's name is free, as on IBM's service: the upload gets its own id
+        if any(row["name"] == meta["name"] for row in self._home.store.list_programs()):
             raise _exc("IBMInputValueError")(
                 f"A program named '{meta['name']}' already exists; choose another name, or use "
                 "update_program() to change it."
