@@ -13,7 +13,7 @@ from qiskit_ibm_runtime.exceptions import (
     RuntimeJobMaxTimeoutError,
 )
 
-from qrt_jupyter import LocalRuntimeService
+from fidelity import svc  # noqa: F401 - the module's runtime
 
 OPTIMIZER = '''
 def main(backend, user_messenger, x0=None, maxiter=3, label="run"):
@@ -56,13 +56,6 @@ import time
 def main(backend, user_messenger):
     time.sleep(60)
 '''
-
-
-@pytest.fixture(scope="module")
-def svc(tmp_path_factory):
-    service = LocalRuntimeService(home=tmp_path_factory.mktemp("fidelity-jobs"))
-    yield service
-    service.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import re
 import pytest
 from qiskit_ibm_runtime.exceptions import IBMInputValueError
 
-from qrt_jupyter import LocalRuntimeService
+from fidelity import svc  # noqa: F401 - the module's runtime
 
 MY_HELLO = '''
 def main(backend, user_messenger, greeting="hi"):
@@ -21,13 +21,6 @@ def main(backend, user_messenger, greeting="hi"):
 '''
 
 META = {"name": "hello-world", "description": "My hello-world.", "max_execution_time": 60}
-
-
-@pytest.fixture(scope="module")
-def svc(tmp_path_factory):
-    service = LocalRuntimeService(home=tmp_path_factory.mktemp("fidelity-names"))
-    yield service
-    service.close()
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,11 @@ import pytest
 from qiskit.result import QuasiDistribution
 from qiskit_ibm_runtime import RuntimeDecoder
 
-from qrt_jupyter import LocalRuntimeService, RunnerResult, UserMessenger
+from qrt_jupyter import RunnerResult, UserMessenger
+from fidelity import svc  # noqa: F401 - the module's runtime
 from support import bell
 
 SEED = {"seed_simulator": 5, "seed_transpiler": 3}
-
-
-@pytest.fixture(scope="module")
-def svc(tmp_path_factory):
-    service = LocalRuntimeService(home=tmp_path_factory.mktemp("fidelity"))
-    yield service
-    service.close()
 
 
 def lopsided():
