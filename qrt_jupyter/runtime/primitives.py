@@ -89,8 +89,8 @@ class EnvironmentOptions:
     """Where the job runs and what it reports.
 
     ``log_level``: level of the program's ``logging`` output kept in ``job.logs()``.
-    ``callback``: ``callback(job_id, message)`` for the job's interim results,
-    as the seeds passed it through options; a ``callback=`` given to ``run`` wins.
+    ``callback``: ``callback(job_id, message)`` for the job's interim results and then its
+    final result, as the seeds passed it through options; a ``callback=`` given to ``run`` wins.
     """
 
     log_level: str | None = None
@@ -465,10 +465,14 @@ class _RuntimePrimitive:
         runtime_options = {k: v for k, v in runtime_options.items() if v is not None}
         callback = callback if callback is not None else options.environment.callback
         if self._session is not None:
-            return self._session.run(self._program_id, inputs, options=runtime_options, callback=callback)
-        if self._backend_name is not None:
-            runtime_options["backend_name"] = self._backend_name
-        return self.service.run(self._program_id, inputs, options=runtime_options, callback=callback)
+            job = self._session.run(self._program_id, inputs, options=runtime_options)
+        else:
+            if self._backend_name is not None:
+                runtime_options["backend_name"] = self._backend_name
+            job = self.service.run(self._program_id, inputs, options=runtime_options)
+        if callback is not None:  # this API's callback gets the final result too
+            job._attach(callback, final_result=True)
+        return job
 
     def _pick_style(self, positional: Any, kwargs: dict[str, Any], seed_args_given: bool) -> tuple[bool, Any]:
         """(is V2, the circuits or pubs) for one ``run`` call.
@@ -546,7 +550,7 @@ class Sampler(_RuntimePrimitive):
         follows the constructor (``mode=`` → V2).
 
         ``callback(job_id, message)`` receives the job's interim results as
-        they are published.
+        they are published, then its final result (as qiskit-ibm-runtime's did).
         """
         v2, items = self._pick_style(circuits, kwargs, parameter_values is not None)
         if v2:
