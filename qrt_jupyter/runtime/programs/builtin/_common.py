@@ -14,6 +14,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ... import programs
+
 JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -23,6 +25,28 @@ def encoded(type_name: str) -> dict:
         "type": "object",
         "properties": {"__type__": {"const": type_name}},
         "required": ["__type__", "__value__"],
+    }
+
+
+def program_metadata(name: str, description: str, parameters: dict, return_values: dict,
+                     interim_results: dict | None = None, max_execution_time: int = 10800,
+                     min_num_qubits: int = 1, version: str = "1.0") -> dict:
+    """A built-in's ``METADATA`` in the runtime program metadata format.
+
+    ``parameters`` holds the ``properties`` (and ``required``/``oneOf``) of the
+    inputs' object schema; every schema gets its ``$schema``.
+    """
+    return {
+        "name": name,
+        "description": description,
+        "max_execution_time": max_execution_time,
+        "version": version,
+        "spec": {
+            "backend_requirements": {"min_num_qubits": min_num_qubits},
+            "parameters": {"$schema": JSON_SCHEMA, "type": "object", **parameters},
+            "return_values": {"$schema": JSON_SCHEMA, **return_values},
+            "interim_results": {"$schema": JSON_SCHEMA, **(interim_results or {"description": "None."})},
+        },
     }
 
 
@@ -75,7 +99,7 @@ PUBS = {
 }
 PRIMITIVE_RESULT = encoded("PrimitiveResult")
 
-DEFAULT_SHOTS = 1024
+DEFAULT_SHOTS = programs.DEFAULT_SHOTS  # the one default, under the name the built-ins read
 
 
 def as_list(value: Any) -> list:
@@ -147,7 +171,7 @@ def pass_manager(backend, optimization_level: int = 1, seed_transpiler: int | No
             return pm
     pm = generate_preset_pass_manager(optimization_level=optimization_level, target=target,
                                       initial_layout=initial_layout, seed_transpiler=seed_transpiler)
-    if len(_PASS_MANAGERS) >= _PASS_MANAGERS_MAX:  # random seeds would grow it without bound
+    if len(_PASS_MANAGERS) >= _PASS_MANAGERS_MAX:  # a new seed_transpiler per job would grow it without bound
         _PASS_MANAGERS.pop(next(iter(_PASS_MANAGERS)))
     # holding the target keeps `is` meaningful for devices whose target never changes; should
     # a new backend reuse a dead one's id, the fingerprint still tells the targets apart
@@ -197,7 +221,7 @@ def check_parameter_count(circuit, values) -> None:
 
 
 def bind(circuit, values):
-    """Assign ``values`` in ``circuit.parameters`` order (the seed primitives' convention)."""
+    """Assign ``values`` in ``circuit.parameters`` order (the V1 primitives' convention)."""
     check_parameter_count(circuit, values)
     return circuit.assign_parameters([float(v) for v in values]) if values else circuit
 

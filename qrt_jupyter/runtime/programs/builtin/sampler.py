@@ -1,6 +1,6 @@
 """The ``sampler`` program: quasi-probability distributions of circuits' outcomes.
 
-Two input styles, as the service accepted them: the seed documents' ``circuits`` /
+Two input styles, as the service accepted them: the old API's V1-style ``circuits`` /
 ``parameter_values`` / ``circuit_indices`` returning ``SamplerResult``-shaped data, and the
 V2 ``pubs`` returning a ``PrimitiveResult`` from qiskit's ``BackendSamplerV2`` on the very
 backend the job runs on (so a fake device's noise is in the samples).
@@ -12,58 +12,49 @@ from . import _common as c
 
 RESULT_DECODER = "qrt_jupyter.runtime.results:SamplerResultDecoder"
 
-METADATA = {
-    "name": "sampler",
-    "description": "Quasi-probability distributions of circuit outcomes (Sampler primitive).",
-    "max_execution_time": 10800,
-    "version": "1.0",
-    "spec": {
-        "backend_requirements": {"min_num_qubits": 1},
-        "parameters": {
-            "$schema": c.JSON_SCHEMA,
-            "type": "object",
-            "properties": {
-                "circuits": c.CIRCUITS,
-                "parameter_values": c.PARAMETER_VALUES,
-                "circuit_indices": {
-                    **c.INDICES,
-                    "description": "Which of `circuits` to run, in order (default: all).",
-                },
-                "shots": {**c.SHOTS, "default": c.DEFAULT_SHOTS},
-                "run_options": c.RUN_OPTIONS,
-                "optimization_level": c.OPTIMIZATION_LEVEL,
-                "resilience_level": c.RESILIENCE_LEVEL,
-                "skip_transpilation": c.SKIP_TRANSPILATION,
-                "seed_transpiler": c.SEED_TRANSPILER,
-                "pubs": c.PUBS,
+METADATA = c.program_metadata(
+    name="sampler",
+    description="Quasi-probability distributions of circuit outcomes (Sampler primitive).",
+    parameters={
+        "properties": {
+            "circuits": c.CIRCUITS,
+            "parameter_values": c.PARAMETER_VALUES,
+            "circuit_indices": {
+                **c.INDICES,
+                "description": "Which of `circuits` to run, in order (default: all).",
             },
-            "oneOf": [{"required": ["circuits"]}, {"required": ["pubs"]}],
+            "shots": {**c.SHOTS, "default": c.DEFAULT_SHOTS},
+            "run_options": c.RUN_OPTIONS,
+            "optimization_level": c.OPTIMIZATION_LEVEL,
+            "resilience_level": c.RESILIENCE_LEVEL,
+            "skip_transpilation": c.SKIP_TRANSPILATION,
+            "seed_transpiler": c.SEED_TRANSPILER,
+            "pubs": c.PUBS,
         },
-        "return_values": {
-            "$schema": c.JSON_SCHEMA,
-            "description": "Seed style: one quasi-distribution (integer outcome -> "
-            "probability) and one metadata dict per circuit. V2 style: a PrimitiveResult.",
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "quasi_dists": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "additionalProperties": {"type": "number"},
-                            },
-                        },
-                        "metadata": {"type": "array", "items": {"type": "object"}},
-                    },
-                    "required": ["quasi_dists", "metadata"],
-                },
-                c.PRIMITIVE_RESULT,
-            ],
-        },
-        "interim_results": {"$schema": c.JSON_SCHEMA, "description": "None."},
+        "oneOf": [{"required": ["circuits"]}, {"required": ["pubs"]}],
     },
-}
+    return_values={
+        "description": "V1 style: one quasi-distribution (integer outcome -> "
+        "probability) and one metadata dict per circuit. V2 style: a PrimitiveResult.",
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "quasi_dists": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": {"type": "number"},
+                        },
+                    },
+                    "metadata": {"type": "array", "items": {"type": "object"}},
+                },
+                "required": ["quasi_dists", "metadata"],
+            },
+            c.PRIMITIVE_RESULT,
+        ],
+    },
+)
 
 
 def main(
@@ -87,13 +78,13 @@ def main(
     if pubs is not None:
         return _run_pubs(backend, pubs, shots, run_options, optimization_level,
                          skip_transpilation, seed_transpiler)
-    return _run_seed_style(
+    return _run_v1_style(
         backend, circuits, parameter_values, circuit_indices, shots, run_options,
         optimization_level, resilience_level, skip_transpilation, seed_transpiler,
     )
 
 
-def _run_seed_style(backend, circuits, parameter_values, circuit_indices, shots, run_options,
+def _run_v1_style(backend, circuits, parameter_values, circuit_indices, shots, run_options,
                     optimization_level, resilience_level, skip_transpilation, seed_transpiler):
     circuits = c.as_list(circuits)
     if circuit_indices is not None:
