@@ -13,7 +13,7 @@ from qiskit.primitives import EstimatorResult, SamplerResult
 
 from fidelity import svc  # noqa: F401 - the module's runtime
 from qrt_jupyter import Estimator, Options, Sampler
-from support import WAIT, bell, wait_for
+from support import WAIT, bell, wait_until
 
 COUNTDOWN = '''
 import time
@@ -57,7 +57,7 @@ def test_sampler_run_callback_gets_the_final_result(svc):
     sampler = Sampler(backend=svc.backend("ibmq_qasm_simulator"))
     job = sampler.run(bell(), callback=lambda job_id, message: calls.append((job_id, message)))
     result = job.result()
-    assert wait_for(lambda: calls)
+    wait_until(lambda: calls, "the callback to be called")
     settled(svc, job)
     job_id, final = calls[-1]
     assert job_id == job.job_id() and isinstance(final, SamplerResult)
@@ -92,6 +92,6 @@ def test_a_primitive_callback_attached_after_the_job_ended_still_gets_the_result
     job = sampler.run(bell())
     job.result()
     job._attach(lambda job_id, message: calls.append(message), final_result=True)
-    assert wait_for(lambda: calls)
+    wait_until(lambda: calls, "the callback to be called")
     settled(svc, job)
     assert len(calls) == 1 and isinstance(calls[0], SamplerResult)
