@@ -5,7 +5,7 @@ timings taken minutes apart on a shared machine differ more than the things we
 compare, so every item runs its A and B alternately (A B, then B A, ...) in the
 same process and reports medians. Unit tests never assert on time.
 
-    .venv/bin/python benchmarks/run.py                 # all 12 items, default sizes (a few minutes)
+    .venv/bin/python benchmarks/run.py                 # all 15 items, default sizes (a few minutes)
     .venv/bin/python benchmarks/run.py --items 1,3 --repeat 30
     .venv/bin/python benchmarks/run.py --quick --json out.json   # tiny sizes (the smoke test)
 
@@ -22,6 +22,8 @@ Items (numbers as in issue 7):
    (plus a no-op subscriber and the monitor alone, to show where any slowdown comes from).
 7. ``%load_ext qrt_jupyter`` in a fresh interpreter: time, and what it imports.
 8. A store of 10,000 jobs: ``service.jobs(limit=50)`` and opening the ``Dashboard``.
+9-11. The runtime server (issue 14, benchmarks/server_items.py): a Bell job through REST vs in-kernel,
+   ``GET /jobs/{id}`` latency with 20 concurrent clients, interim results over the WebSocket.
 
 Issue 17 (faster than IBM's local mode) adds, each in fresh interpreters where it says so:
 
@@ -315,9 +317,9 @@ def item4_interim(ctx: Context) -> list[Row]:
         received: list[Any] = []
         done = threading.Event()
 
-        def callback(_job_id, message, received=received, done=done):
+        def callback(_job_id, message, received=received, done=done, last=count - 1):
             received.append(message)
-            if not isinstance(message, dict):  # the final result comes last, as in the old API
+            if message.get("i") == last:  # interim results only, as in the old API
                 done.set()
 
         start = time.perf_counter()
@@ -325,7 +327,7 @@ def item4_interim(ctx: Context) -> list[Row]:
                           callback=callback)
         job.wait_for_final_state(timeout=600)
         if not done.wait(60):
-            raise RuntimeError("the callback never received the final result")
+            raise RuntimeError("the callback never received the last interim result")
         elapsed = time.perf_counter() - start
         interims = [m for m in received if isinstance(m, dict)]
         indices = [m["i"] for m in interims]
@@ -884,6 +886,20 @@ ITEMS: dict[int, Callable[[Context], list[Row]]] = {
     14: item14_after_cancel,
     15: item15_idle_memory,
 }
+
+
+def _server_item(number: int) -> Callable[[Context], list[Row]]:
+    """Items 9-11 live in benchmarks/server_items.py (the runtime server), imported when they run."""
+    def item(ctx: Context) -> list[Row]:
+        import server_items
+
+        return server_items.ITEMS[number](ctx)
+
+    item.__name__ = f"server_item{number}"
+    return item
+
+
+ITEMS.update({number: _server_item(number) for number in (9, 10, 11)})
 
 
 # --------------------------------------------------------------------------- reporting

@@ -14,8 +14,10 @@ from ._version import __version__
 _EXPORTS = {
     "LocalRuntimeService": "qrt_jupyter.runtime.service",
     "RuntimeJob": "qrt_jupyter.runtime.jobs",
+    "RemoteRuntimeService": "qrt_jupyter.remote.service",
     "RuntimeOptions": "qrt_jupyter.runtime.options",
     "RunnerResult": "qrt_jupyter.runtime.results",
+    "UserMessenger": "qrt_jupyter.runtime.messenger",
     "Session": "qrt_jupyter.runtime.session",
     "Sampler": "qrt_jupyter.runtime.primitives",
     "Estimator": "qrt_jupyter.runtime.primitives",

@@ -101,16 +101,10 @@ def test_expressions_are_evaluated_in_the_given_namespace():
     assert "NameError" in str(info.value)
 
 
-def test_expressions_use_the_ipython_user_namespace():
-    from IPython.core.interactiveshell import InteractiveShell
-
-    shell = InteractiveShell.instance()
-    try:
-        shell.run_cell("from math import pi\nangles = [pi / 2]")
-        fields = fields_from_schema({"properties": {"angles": {"type": "array"}}})
-        assert collect_inputs(fields, {"angles": "angles + [0.0]"}) == {"angles": [1.5707963267948966, 0.0]}
-    finally:
-        InteractiveShell.clear_instance()
+def test_expressions_use_the_ipython_user_namespace(ip):
+    ip.run_cell("from math import pi\nangles = [pi / 2]")
+    fields = fields_from_schema({"properties": {"angles": {"type": "array"}}})
+    assert collect_inputs(fields, {"angles": "angles + [0.0]"}) == {"angles": [1.5707963267948966, 0.0]}
 
 
 def test_schema_form_draws_one_typed_input_per_parameter():
@@ -155,21 +149,12 @@ import time  # noqa: E402
 
 from qrt_jupyter.widgets.job_table import JobQuery, JobTable, PageCursor, fetch_page, job_row  # noqa: E402
 from qrt_jupyter.widgets.pump import UpdatePump  # noqa: E402
+from support import WAIT, bell, finish_unfinished, runtime_on, wait_until  # noqa: E402
 
-TIMEOUT = 120  # seconds to wait for a state; generous, never asserted on
 
-
-def wait_until(condition, pump=None, timeout=TIMEOUT, what="condition"):
-    """Poll for a state (draining the test pump meanwhile); fail if it never comes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pump is not None:
-            pump.drain(timeout=5)
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+def drained(pump):
+    """For ``wait_until(..., between=drained(pump))``: apply the test pump's updates before each look."""
+    return lambda: pump.drain(timeout=5)
 
 
 def send(widget, content):
@@ -222,12 +207,32 @@ def run_done(service, n, **options):
     options.setdefault("backend_name", "ibmq_qasm_simulator")
     jobs = [service.run("hello-world", {"iterations": 1}, options=options) for _ in range(n)]
     for job in jobs:
-        job.wait_for_final_state(TIMEOUT)
+        job.wait_for_final_state(WAIT)
     return jobs
 
 
 def ids(rows):
     return [r["job_id"] for r in rows]
+
+
+@pytest.fixture(scope="module")
+def dashboard_runtime(tmp_path_factory):
+    with runtime_on(tmp_path_factory.mktemp("dashboard-home")) as svc:
+        yield svc
+
+
+@pytest.fixture
+def service(dashboard_runtime):
+    """A runtime with no jobs: the module's, emptied for each test, its workers kept warm.
+
+    The dashboard shows every job of its service, so each test starts from an
+    empty list, as on a fresh home; a worker process costs seconds to start,
+    so the home is not fresh. Unfinished jobs are cancelled after each test.
+    """
+    for job in dashboard_runtime.jobs(limit=None):
+        dashboard_runtime.delete_job(job.job_id())
+    yield dashboard_runtime
+    finish_unfinished(dashboard_runtime)
 
 
 @pytest.fixture
@@ -289,7 +294,7 @@ def test_paging_and_filters_through_front_end_messages(service, pump):
     source = "def main(backend, user_messenger, **kwargs):\n    return 42\n"
     tiny = service.upload_program(source, metadata={"name": "tiny", "description": "Returns 42.", "max_execution_time": 60})
     tiny_job = service.run(tiny, {}, options={"backend_name": "fake_armonk"})
-    tiny_job.wait_for_final_state(TIMEOUT)
+    tiny_job.wait_for_final_state(WAIT)
     everything = [tiny_job] + list(reversed(manila)) + list(reversed(sim))
 
     dash = Dashboard(service, page_size=2, pump=pump)
@@ -344,26 +349,26 @@ def test_cancel_delete_and_open_through_the_table(service, pump):
     dash = Dashboard(service, pump=pump)
     table = dash.jobs.table
     try:
-        wait_until(lambda: blocker.status().name == "RUNNING", what="the blocker to run")
+        wait_until(lambda: blocker.status().name == "RUNNING", "the blocker to run")
         dash.jobs.handle_request({"type": "refresh"})
         row = wait_until(
             lambda: next((r for r in table.rows if r["job_id"] == queued.job_id() and r["status"] == "QUEUED"), None),
-            pump,
-            what="the queued row",
+            "the queued row",
+            between=drained(pump),
         )
         assert row["can_cancel"] and row["queue_position"] == 1
 
         send(table, {"type": "cancel", "job_id": queued.job_id()})
-        assert dash.jobs.wait_actions(TIMEOUT)
+        assert dash.jobs.wait_actions(WAIT)
         assert service.job(queued.job_id()).status().name == "CANCELLED"
         wait_until(
             lambda: any(r["job_id"] == queued.job_id() and r["status"] == "CANCELLED" for r in table.rows),
-            pump,
-            what="the cancelled row",
+            "the cancelled row",
+            between=drained(pump),
         )
 
         send(table, {"type": "cancel", "job_id": finished.job_id()})  # already DONE: refused, said in the table
-        assert dash.jobs.wait_actions(TIMEOUT)
+        assert dash.jobs.wait_actions(WAIT)
         pump.drain()
         assert "RuntimeInvalidStateError" in table.message
 
@@ -374,10 +379,10 @@ def test_cancel_delete_and_open_through_the_table(service, pump):
         assert table.selected == finished.job_id()
 
         send(table, {"type": "delete", "job_id": finished.job_id()})
-        assert dash.jobs.wait_actions(TIMEOUT)
+        assert dash.jobs.wait_actions(WAIT)
         with pytest.raises(RuntimeJobNotFound):
             service.job(finished.job_id())
-        wait_until(lambda: finished.job_id() not in ids(table.rows), pump, what="the deleted row to go")
+        wait_until(lambda: finished.job_id() not in ids(table.rows), "the deleted row to go", between=drained(pump))
         assert dash.jobs.opened is None and dash.jobs.detail.children == ()
     finally:
         blocker.cancel()
@@ -394,7 +399,7 @@ def test_new_jobs_appear_through_events_and_the_shared_pump(service):
         job = service.run("hello-world", {"iterations": 1})
         wait_until(
             lambda: [r["status"] for r in dash.jobs.table.rows if r["job_id"] == job.job_id()] == ["DONE"],
-            what="the job's row to reach DONE",
+            "the job's row to reach DONE",
         )
     finally:
         dash.close()
@@ -411,8 +416,8 @@ def test_backends_tab_pending_counts_least_busy_and_details(service, pump):
         view = dash.backends
         wait_until(
             lambda: next((r for r in view.rows if r["name"] == "fake_manila"), {}).get("pending_jobs") == 2,
-            pump,
-            what="fake_manila's two pending jobs",
+            "fake_manila's two pending jobs",
+            between=drained(pump),
         )
         by_name = {r["name"]: r for r in view.rows}
         assert by_name["fake_manila"]["num_qubits"] == 5 and by_name["fake_manila"]["operational"]
@@ -437,8 +442,8 @@ def test_backends_tab_pending_counts_least_busy_and_details(service, pump):
         blocker.cancel()
         wait_until(
             lambda: next((r for r in view.rows if r["name"] == "fake_manila"), {}).get("pending_jobs") == 0,
-            pump,
-            what="fake_manila's queue to empty",
+            "fake_manila's queue to empty",
+            between=drained(pump),
         )
     finally:
         for job in (queued, blocker):
@@ -448,16 +453,10 @@ def test_backends_tab_pending_counts_least_busy_and_details(service, pump):
 
 
 def test_program_form_builds_inputs_from_the_schema_and_runs(service, pump):
-    from qiskit import QuantumCircuit
-
     from qrt_jupyter import Dashboard
     from qrt_jupyter.widgets.job import JobWidget
 
-    bell = QuantumCircuit(2)
-    bell.h(0)
-    bell.cx(0, 1)
-    bell.measure_all()
-    dash = Dashboard(service, pump=pump, namespace={"bell": bell})
+    dash = Dashboard(service, pump=pump, namespace={"bell": bell()})
     try:
         dash.show("Programs")
         pump.drain()
@@ -476,7 +475,7 @@ def test_program_form_builds_inputs_from_the_schema_and_runs(service, pump):
         assert job.inputs == {"iterations": 2}
         (shown,) = programs.job_box.children
         assert isinstance(shown.children[0], JobWidget) and shown.children[0].job_id == job.job_id()
-        assert job.result(timeout=TIMEOUT) == "All done!"
+        assert job.result(timeout=WAIT) == "All done!"
 
         programs.select_program("sampler")
         assert isinstance(programs.form.inputs["circuits"], w.Textarea)  # an object: a Python expression
@@ -484,7 +483,7 @@ def test_program_form_builds_inputs_from_the_schema_and_runs(service, pump):
         programs.backend.value = ""  # least busy
         job = programs.run()
         assert job is not None, programs.status.value
-        result = job.result(timeout=TIMEOUT)
+        result = job.result(timeout=WAIT)
         quasi = result.quasi_dists[0]
         assert set(quasi) <= {0, 3} and abs(sum(quasi.values()) - 1) < 1e-9
 
@@ -500,7 +499,7 @@ def test_sessions_tab_lists_sessions_with_their_jobs(service, pump):
 
     session_id = service.open_session(backend_name="ibmq_qasm_simulator")
     job = service.run("hello-world", {"iterations": 1}, options={"session_id": session_id})
-    job.wait_for_final_state(TIMEOUT)
+    job.wait_for_final_state(WAIT)
     (outside,) = run_done(service, 1)
     dash = Dashboard(service, pump=pump)
     try:
@@ -522,12 +521,14 @@ def test_sessions_tab_lists_sessions_with_their_jobs(service, pump):
         dash.close()
 
 
-def test_only_public_methods_and_only_a_page_of_a_big_store(service, pump, tmp_path):
+def test_only_public_methods_and_only_a_page_of_a_big_store(fresh_service, pump, tmp_path):
     """10,000 jobs in the store: the dashboard asks for one page, never for all of them."""
     import json
     import sqlite3
 
     from qrt_jupyter import Dashboard
+
+    service = fresh_service  # a store of its own: rows are written into its file
 
     run_done(service, 1)  # the store file exists and has the real schema
     db = sqlite3.connect(tmp_path / "home" / "runtime.db", timeout=30)

@@ -1,8 +1,11 @@
 """The ``%qrt_*`` magics through a real InteractiveShell and a real local runtime.
 
-Every test gets its own runtime home (``%qrt_service local --home <tmp>``), so
-nothing touches ``~/.qrt``. Jobs run in real worker processes; waits have
-generous safety timeouts but nothing asserts on how long anything took.
+The shell and the runtime are shared (``ip`` in conftest.py): jobs run on the
+session's runtime, whose worker processes stay warm, and a test looks only at the
+jobs it started. Tests about an empty store or about program names take
+``empty_ip``, a home of their own where no job runs. Nothing touches ``~/.qrt``.
+Jobs run in real worker processes; waits have generous safety timeouts but
+nothing asserts on how long anything took.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ import textwrap
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from qrt_jupyter import active
+from support import WAIT, bell
 
 MAGICS = (
     "qrt_service",
@@ -31,7 +34,6 @@ MAGICS = (
     "qrt_dashboard",
     "qrt_version",
 )
-SAFETY_TIMEOUT = 120  # seconds; a hung job fails the test instead of hanging the suite
 
 SLEEPER = '''"""Sleeps, so that there is something to cancel.
 
@@ -44,23 +46,6 @@ def main(backend, user_messenger, seconds=60):
     time.sleep(seconds)
     return "woke up"
 '''
-
-
-@pytest.fixture
-def ip(tmp_path, capsys):
-    """A real shell with the extension loaded and the local runtime on a fresh home."""
-    shell = InteractiveShell.instance()
-    shell.extension_manager.load_extension("qrt_jupyter")
-    shell.run_line_magic("qrt_service", f"local --home {tmp_path / 'home'}")
-    capsys.readouterr()
-    names_before = set(shell.user_ns)
-    yield shell
-    service = active.set_service(None)
-    shell.extension_manager.unload_extension("qrt_jupyter")
-    for name in set(shell.user_ns) - names_before:
-        del shell.user_ns[name]
-    if service is not None:
-        service.close()
 
 
 def usage_error(shell, magic, line="", cell=None) -> str:
@@ -144,8 +129,8 @@ def test_a_usage_error_shows_one_line_and_no_traceback(ip, capsys):
 # ------------------------------------------------------------------ %qrt_service
 
 
-def test_service_without_arguments_says_which_is_active(ip, tmp_path, capsys):
-    ip.run_line_magic("qrt_service", "")
+def test_service_without_arguments_says_which_is_active(empty_ip, tmp_path, capsys):
+    empty_ip.run_line_magic("qrt_service", "")
     assert capsys.readouterr().out.strip() == f"Active service: local runtime (home {tmp_path / 'home'})"
 
 
@@ -226,8 +211,8 @@ def test_version_table(ip, capsys):
     assert "<table" in html_of(captured)
 
 
-def test_jobs_listing_when_empty(ip, capsys):
-    ip.run_line_magic("qrt_jobs", "")
+def test_jobs_listing_when_empty(empty_ip, capsys):
+    empty_ip.run_line_magic("qrt_jobs", "")
     assert "No jobs found" in capsys.readouterr().out
 
 
@@ -261,15 +246,15 @@ def test_dashboard_in_a_terminal_prints_its_summary(ip, capsys):
         ("hello-world --max-execution-time soon", "expected a whole number, got 'soon'"),
     ],
 )
-def test_run_mistakes(ip, line, problem):
-    ip.user_ns["not_a_dict"] = [1, 2]
-    assert problem in usage_error(ip, "qrt_run", line)
+def test_run_mistakes(empty_ip, line, problem):
+    empty_ip.user_ns["not_a_dict"] = [1, 2]
+    assert problem in usage_error(empty_ip, "qrt_run", line)
     assert active.get_service().jobs() == []
 
 
-def test_unknown_program_lists_uploaded_ones_too(ip, capsys):
-    ip.run_cell_magic("qrt_program", "sleeper", SLEEPER)
-    assert "sleeper-" in usage_error(ip, "qrt_run", "sleepr")
+def test_unknown_program_lists_uploaded_ones_too(empty_ip, capsys):
+    empty_ip.run_cell_magic("qrt_program", "sleeper", SLEEPER)
+    assert "sleeper-" in usage_error(empty_ip, "qrt_run", "sleepr")
 
 
 # ------------------------------------------------------------------ %qrt_run: jobs
@@ -294,7 +279,7 @@ def test_run_returns_at_once_and_the_job_can_be_found_again(ip, capsys):
     out = capsys.readouterr().out
     assert out.startswith(f"hello-world job {job.job_id()}")
     assert "%qrt_job" in out or out.rstrip().endswith("DONE")
-    job.wait_for_final_state(timeout=SAFETY_TIMEOUT)
+    job.wait_for_final_state(timeout=WAIT)
 
     ip.run_line_magic("qrt_job", f"{job.job_id()} -o again")
     assert ip.user_ns["again"].job_id() == job.job_id()
@@ -305,14 +290,8 @@ def test_run_returns_at_once_and_the_job_can_be_found_again(ip, capsys):
 
 @pytest.mark.slow
 def test_run_inputs_backend_shots_and_time_limit(ip):
-    from qiskit import QuantumCircuit
-
-    bell = QuantumCircuit(2)
-    bell.h(0)
-    bell.cx(0, 1)
-    bell.measure_all()
-    ip.user_ns["bell"] = bell
-    ip.user_ns["base"] = {"circuits": bell, "shots": 10}
+    ip.user_ns["bell"] = bell()
+    ip.user_ns["base"] = {"circuits": ip.user_ns["bell"], "shots": 10}
     ip.run_line_magic("config", "QRTMagics.default_backend = 'fake_manila'")
     ip.run_line_magic("qrt_run", "sampler --inputs base -i shots=300 --max-execution-time 90 -o job --wait")
     job = ip.user_ns["job"]
@@ -369,15 +348,16 @@ def test_jobs_listing_and_filters(ip, capsys):
 
 
 @pytest.mark.slow
-def test_job_of_an_earlier_kernel(ip, tmp_path, capsys):
+def test_job_of_an_earlier_kernel(empty_ip, capsys):
     """Another process (a kernel before a restart) ran a job on the same home."""
+    ip = empty_ip
     home = active.get_service().home
     code = textwrap.dedent(
         f"""
         from qrt_jupyter import LocalRuntimeService
         service = LocalRuntimeService(home={str(home)!r})
         job = service.run("hello-world", {{"iterations": 1}})
-        job.wait_for_final_state(timeout={SAFETY_TIMEOUT})
+        job.wait_for_final_state(timeout={WAIT})
         print(job.job_id())
         service.close()
         """
@@ -390,7 +370,8 @@ def test_job_of_an_earlier_kernel(ip, tmp_path, capsys):
     assert capsys.readouterr().out.strip() == f"hello-world job {job_id} on ibmq_qasm_simulator: DONE"
 
 
-def test_unknown_job_ids(ip):
+def test_unknown_job_ids(empty_ip):
+    ip = empty_ip
     assert "unknown job id 'nope'; there are no jobs yet" in usage_error(ip, "qrt_job", "nope")
     assert "there are no jobs yet" in usage_error(ip, "qrt_job", "")
     assert "unknown job id 'nope'" in usage_error(ip, "qrt_cancel", "nope")
@@ -405,7 +386,7 @@ def test_cancel(ip, capsys):
     capsys.readouterr()
     ip.run_cell(f"%qrt_cancel {{job.job_id()}}")  # IPython's {expr} expansion works here
     assert capsys.readouterr().out.strip() == f"Cancelled job {job.job_id()}"
-    job.wait_for_final_state(timeout=SAFETY_TIMEOUT)
+    job.wait_for_final_state(timeout=WAIT)
     assert job.status().name == "CANCELLED"
     message = usage_error(ip, "qrt_cancel", job.job_id())
     assert message == f"job {job.job_id()} is CANCELLED already; only queued or running jobs can be cancelled"
@@ -428,7 +409,8 @@ def main(backend, user_messenger, numbers):
 '''
 
 
-def test_program_upload_prints_the_id_and_runs_nothing_here(ip, capsys):
+def test_program_upload_prints_the_id_and_runs_nothing_here(empty_ip, capsys):
+    ip = empty_ip
     ip.run_cell_magic("qrt_program", "adder --version 2.0", ADDER)
     out = capsys.readouterr().out.strip()
     assert out.startswith("Uploaded program 'adder': adder-")
@@ -454,7 +436,8 @@ def test_uploaded_program_runs_by_name(ip):
     assert "needs input parameter(s) 'numbers'" in usage_error(ip, "qrt_run", "adder")
 
 
-def test_program_update(ip, capsys):
+def test_program_update(empty_ip, capsys):
+    ip = empty_ip
     ip.run_cell_magic("qrt_program", "adder", ADDER)
     program_id = capsys.readouterr().out.strip().rsplit(": ", 1)[1]
     assert "add --update to replace it" in usage_error(ip, "qrt_program", "adder", ADDER)
@@ -468,7 +451,8 @@ def test_program_update(ip, capsys):
     assert capsys.readouterr().out.startswith("Updated program 'nothing': nothing-")
 
 
-def test_program_metadata_from_variable_and_file(ip, tmp_path, capsys):
+def test_program_metadata_from_variable_and_file(empty_ip, tmp_path, capsys):
+    ip = empty_ip
     source = "def main(backend, user_messenger):\n    return 1\n"
     ip.user_ns["meta"] = {"name": "from-var", "description": "d", "max_execution_time": 30}
     ip.run_cell_magic("qrt_program", "--metadata meta", source)
@@ -488,7 +472,6 @@ def test_program_metadata_from_variable_and_file(ip, tmp_path, capsys):
         ("p", "def main(:\n", "not valid Python: line 1"),
         ("p", "   \n", "the program source is empty"),
         ("", "def main(b, m):\n    pass\n", "the program needs a name"),
-        ("p --description d", "def main(b, m):\n    pass\n", "needs --max-execution-time, or 'max_execution_time:'"),
         ("p", '"""max_execution_time: later"""\ndef main(b, m):\n    pass\n', "expected whole seconds"),
         ("p --metadata nowhere", "def main(b, m):\n    pass\n", "--metadata nowhere: no such variable or file"),
         ("p --metadata number", "def main(b, m):\n    pass\n", "expected a dict or a JSON file path, got int"),
@@ -496,7 +479,8 @@ def test_program_metadata_from_variable_and_file(ip, tmp_path, capsys):
         ("'bad name!' --description d --max-execution-time 5", "def main(b, m):\n    pass\n", "Program name"),
     ],
 )
-def test_program_mistakes(ip, line, cell, problem):
+def test_program_mistakes(empty_ip, line, cell, problem):
+    ip = empty_ip
     ip.user_ns["number"] = 3
     assert problem in usage_error(ip, "qrt_program", line, cell)
     assert [p.name for p in active.get_service().programs()] == [
@@ -510,16 +494,21 @@ def test_program_mistakes(ip, line, cell, problem):
 # ------------------------------------------------------------------ in a real Jupyter kernel
 
 
-@pytest.fixture
-def kernel(tmp_path):
-    """A real ipykernel (what a notebook talks to), with the extension and a fresh home."""
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    """A real ipykernel (what a notebook talks to), with the extension and a home of its own.
+
+    One kernel for the module: starting one, and the worker processes of its
+    runtime, costs seconds. Each test reads only the messages of its own requests.
+    """
     from jupyter_client.manager import start_new_kernel
 
+    folder = tmp_path_factory.mktemp("kernel")
     manager, client = start_new_kernel(
-        kernel_name="python3", env=dict(os.environ, QRT_HOME=str(tmp_path / "default-home"))
+        kernel_name="python3", env=dict(os.environ, QRT_HOME=str(folder / "default-home"))
     )
     try:
-        execute(client, f"%load_ext qrt_jupyter\n%qrt_service local --home {tmp_path / 'home'}")
+        execute(client, f"%load_ext qrt_jupyter\n%qrt_service local --home {folder / 'home'}")
         yield client
     finally:
         client.stop_channels()
@@ -531,14 +520,16 @@ def execute(client, code):
     msg_id = client.execute(code)
     messages = []
     while True:
-        msg = client.get_iopub_msg(timeout=SAFETY_TIMEOUT)
+        msg = client.get_iopub_msg(timeout=WAIT)
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         messages.append(msg)
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             break
-    reply = client.get_shell_msg(timeout=SAFETY_TIMEOUT)
-    return messages, reply["content"]
+    while True:  # a reply left over from an earlier test's request is skipped
+        reply = client.get_shell_msg(timeout=WAIT)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return messages, reply["content"]
 
 
 def displays(messages, msg_type="display_data"):

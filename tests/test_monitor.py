@@ -24,9 +24,7 @@ from qrt_jupyter.monitor.jobs import (
     IBMRuntimeJobMonitor,
     PrimitiveJobMonitor,
 )
-from support import bell, wait_for
-
-WAIT = 120
+from support import WAIT, bell, wait_until
 
 
 def mid_circuit_measurement() -> QuantumCircuit:
@@ -269,21 +267,20 @@ def main(backend, user_messenger, seconds=60, **kwargs):
 """
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return tmp_path_factory.mktemp("qrt-home")
+@pytest.fixture
+def service(runtime):
+    """The session's warm runtime (conftest.py): idle queues when each test starts."""
+    return runtime
+
+
+@pytest.fixture
+def home(runtime):
+    return runtime.home
 
 
 @pytest.fixture(scope="module")
-def service(home):
-    from qrt_jupyter import LocalRuntimeService
-
-    return LocalRuntimeService(home=home)
-
-
-@pytest.fixture(scope="module")
-def slow_program(service):
-    return service.upload_program(
+def slow_program(warm_service):
+    return warm_service.upload_program(
         SLOW_PROGRAM, metadata={"name": "slow-monitor", "description": "sleeps", "max_execution_time": 300}
     )
 
@@ -324,7 +321,7 @@ def test_local_job_queue_position_then_cancelled_while_queued(service, slow_prog
     second = service.run(slow_program, {"seconds": 60}, options={"backend_name": "fake_manila"})
     try:
         waiting = monitor_job(second)
-        assert wait_for(lambda: waiting.snapshot.queue_position == 1)
+        wait_until(lambda: waiting.snapshot.queue_position == 1, "the second job to be first in the queue")
         assert waiting.snapshot.status == "QUEUED"
         waiting.cancel()
         assert waiting.wait(WAIT)
@@ -339,7 +336,7 @@ def test_local_job_queue_position_then_cancelled_while_queued(service, slow_prog
 
 def test_local_running_job_cancelled_keeps_its_interims_and_logs(service, slow_program):
     monitor = monitor_job(service.run(slow_program, {"seconds": 60}))
-    assert wait_for(lambda: len(monitor.snapshot.interim_results) >= 3)
+    wait_until(lambda: len(monitor.snapshot.interim_results) >= 3, "three interim results in the snapshot")
     assert monitor.snapshot.status == "RUNNING" and monitor.snapshot.started is not None
     monitor.cancel()
     assert monitor.wait(WAIT)

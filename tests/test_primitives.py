@@ -9,7 +9,6 @@ errors, never a timing.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -21,38 +20,28 @@ from qiskit.providers import JobStatus
 from qiskit.quantum_info import SparsePauliOp, Statevector
 from qiskit_ibm_runtime.exceptions import IBMInputValueError
 
-from qrt_jupyter import Estimator, LocalRuntimeService, Options, RuntimeJob, Sampler, Session
+from qrt_jupyter import Estimator, Options, RuntimeJob, Sampler, Session
 from qrt_jupyter.runtime.programs import DEFAULT_SHOTS
+from support import bell as bell_circuit
+from support import wait_until
 
 SIMULATOR = "ibmq_qasm_simulator"
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    """The default home of this module: ``LocalRuntimeService()`` lands here, never in ~/.qrt.
+@pytest.fixture
+def home(runtime, monkeypatch):
+    """The default home in these tests is the session's warm runtime (conftest.py).
 
-    One home for the module so its worker processes stay warm between tests;
-    every test waits for its own jobs, so each starts with idle queues.
+    ``Sampler(backend=...)`` without a service lands there, never in ~/.qrt, and
+    its workers are warm; the runtime starts and ends each test with idle queues.
     """
-    home = tmp_path_factory.mktemp("qrt")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("QRT_HOME", str(home))
-        yield home
-    LocalRuntimeService(home=home).close()  # stop this module's workers; the suite goes on
+    monkeypatch.setenv("QRT_HOME", str(runtime.home))
+    return runtime.home
 
 
 @pytest.fixture
-def service(home):
-    return LocalRuntimeService(home=home)
-
-
-def make_bell(measure: bool = True) -> QuantumCircuit:
-    circuit = QuantumCircuit(2, name="bell")
-    circuit.h(0)
-    circuit.cx(0, 1)
-    if measure:
-        circuit.measure_all()
-    return circuit
+def service(home, runtime):
+    return runtime
 
 
 def ry_circuit() -> tuple[QuantumCircuit, Parameter]:
@@ -73,7 +62,7 @@ def assert_bell_quasi(quasi, tol=0.06):
 
 def test_seed_sample_runs_unchanged(home, capsys):
     # What the seed's sample expects to exist before it runs:
-    bell = make_bell()
+    bell = bell_circuit()
     psi = real_amplitudes(num_qubits=2, reps=2)
     H1 = SparsePauliOp.from_list([("II", 1), ("IZ", 2), ("XI", 3)])
     theta = [0, 1, 1, 2, 3, 5]
@@ -120,7 +109,7 @@ def test_seed_sample_runs_unchanged(home, capsys):
 
 def test_sampler_seed_style_is_a_runtime_job_with_history(service):
     with Session(service=service, backend=SIMULATOR) as session:
-        job = Sampler(session=session).run(make_bell(), shots=500)
+        job = Sampler(session=session).run(bell_circuit(), shots=500)
         assert isinstance(job, RuntimeJob)
         result = job.result()
     assert job.status() is JobStatus.DONE
@@ -139,7 +128,7 @@ def test_estimator_seed_style_exact_values(service):
     angles = [0.0, 0.7, 2.0]
     with Session(service=service, backend=SIMULATOR) as session:
         estimator = Estimator(session=session, options=Options(execution={"shots": 2000}))
-        bell_job = estimator.run([make_bell(measure=False)], ["ZZ"])
+        bell_job = estimator.run([bell_circuit(measure=False)], ["ZZ"])
         ry_job = estimator.run([circuit] * 3, [SparsePauliOp("Z")] * 3, [[a] for a in angles])
         # shots=None: the noiseless simulator gives exact values
         exact_job = estimator.run([circuit] * 3, ["Z"] * 3, [[a] for a in angles], shots=None)
@@ -174,10 +163,9 @@ def test_callback_streams_to_the_seed_signature(home):
     """``Sampler(backend).run(circuit, callback=f)``: f(job_id, message) as in the seeds."""
     messages = []
     sampler = Sampler(SIMULATOR)
-    job = sampler.run(make_bell(), callback=lambda job_id, message: messages.append((job_id, message)))
+    job = sampler.run(bell_circuit(), callback=lambda job_id, message: messages.append((job_id, message)))
     result = job.result()
-    while not messages:  # delivered on the service's dispatcher thread
-        time.sleep(0.02)
+    wait_until(lambda: messages, "the callback's messages (delivered on the service's dispatcher thread)")
     job_id, final = messages[-1]
     assert job_id == job.job_id()
     assert isinstance(final, SamplerResult)
@@ -186,7 +174,7 @@ def test_callback_streams_to_the_seed_signature(home):
 
 def test_primitive_inside_with_session_joins_it(service):
     with Session(service=service, backend=SIMULATOR) as session:
-        job = Sampler().run(make_bell(), shots=50)
+        job = Sampler().run(bell_circuit(), shots=50)
         assert job.session_id == session.session_id
         job.result()
     assert Sampler(options={"execution": {"shots": 50}}).session is None
@@ -198,7 +186,7 @@ def test_primitive_inside_with_session_joins_it(service):
 def test_sampler_v2_style_with_mode_session(service):
     with Session(service=service, backend=SIMULATOR) as session:
         sampler = Sampler(mode=session)
-        job = sampler.run([make_bell()], shots=300)
+        job = sampler.run([bell_circuit()], shots=300)
         result = job.result()
     assert job.session_id == session.session_id
     assert isinstance(result, PrimitiveResult)
@@ -210,7 +198,7 @@ def test_sampler_v2_style_with_mode_session(service):
 def test_estimator_v2_style_with_mode_backend(home):
     circuit, theta = ry_circuit()
     estimator = Estimator(mode=SIMULATOR)
-    job = estimator.run([(make_bell(measure=False), "ZZ"), (circuit, "Z", [[0.0], [0.7], [2.0]])])
+    job = estimator.run([(bell_circuit(measure=False), "ZZ"), (circuit, "Z", [[0.0], [0.7], [2.0]])])
     result = job.result()
     assert isinstance(result, PrimitiveResult)
     assert float(result[0].data.evs) == pytest.approx(1.0, abs=1e-12)
@@ -220,11 +208,11 @@ def test_estimator_v2_style_with_mode_backend(home):
 def test_keywords_settle_the_style(service):
     """``pubs=`` is V2 even on a seeds'-style primitive, ``circuits=`` the reverse."""
     with Session(service=service, backend=SIMULATOR) as session:
-        assert isinstance(Sampler(session).run(pubs=[make_bell()], shots=20).result(), PrimitiveResult)
-        seed = Sampler(mode=session).run(circuits=make_bell(), shots=20).result()
+        assert isinstance(Sampler(session).run(pubs=[bell_circuit()], shots=20).result(), PrimitiveResult)
+        seed = Sampler(mode=session).run(circuits=bell_circuit(), shots=20).result()
         assert isinstance(seed, SamplerResult)
         # tuples can only be pubs
-        assert isinstance(Sampler(session).run([(make_bell(),)], shots=20).result(), PrimitiveResult)
+        assert isinstance(Sampler(session).run([(bell_circuit(),)], shots=20).result(), PrimitiveResult)
 
 
 # -- options ---------------------------------------------------------------------------
@@ -251,7 +239,7 @@ def test_options_reach_the_job(service):
     options.transpilation.skip_transpilation = True
     sampler = Sampler(backend=SIMULATOR, options=options)
     options.execution.shots = 1  # the sampler took a copy
-    bell = make_bell()
+    bell = bell_circuit()
     job = sampler.run(bell)
     assert job.inputs["shots"] == 64
     assert job.inputs["optimization_level"] == 0
@@ -276,21 +264,21 @@ def test_bad_inputs_are_refused_before_anything_is_queued(service):
     sampler = Sampler(backend=SIMULATOR)
     estimator = Estimator(backend=SIMULATOR)
     with pytest.raises(IBMInputValueError, match="optimization_level"):
-        sampler.run(make_bell(), optimization_level=7)
+        sampler.run(bell_circuit(), optimization_level=7)
     with pytest.raises(IBMInputValueError, match="resilience_level"):
-        Sampler(backend=SIMULATOR, options=Options(resilience_level=3)).run(make_bell())
+        Sampler(backend=SIMULATOR, options=Options(resilience_level=3)).run(bell_circuit())
     with pytest.raises(IBMInputValueError, match="shots"):
-        sampler.run(make_bell(), shots=0)
+        sampler.run(bell_circuit(), shots=0)
     with pytest.raises(IBMInputValueError, match="measurements"):
-        sampler.run(make_bell(measure=False))
+        sampler.run(bell_circuit(measure=False))
     with pytest.raises(IBMInputValueError, match="classical bits"):
-        Sampler(mode=SIMULATOR).run([make_bell(measure=False)])
+        Sampler(mode=SIMULATOR).run([bell_circuit(measure=False)])
     with pytest.raises(IBMInputValueError, match="parameter"):
         estimator.run([circuit], ["Z"])  # no value for theta
     with pytest.raises(IBMInputValueError, match="qubit"):
-        estimator.run([make_bell(measure=False)], ["Z"])
+        estimator.run([bell_circuit(measure=False)], ["Z"])
     with pytest.raises(IBMInputValueError, match="one per circuit"):
-        estimator.run([make_bell(measure=False)] * 2, ["ZZ"] * 3)
+        estimator.run([bell_circuit(measure=False)] * 2, ["ZZ"] * 3)
     assert [j.job_id() for j in service.jobs(limit=None)] == before
 
 
@@ -301,7 +289,7 @@ def test_fake_device_defaults_to_readout_mitigation(service):
     """resilience_level defaults to 1 on a noisy device: mthree corrects the readout."""
     from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 
-    bell = make_bell()
+    bell = bell_circuit()
     with Session(service=service, backend=FakeManilaV2()) as session:
         sampler = Sampler(session=session, options={"execution": {"shots": 1000}})
         mitigated = sampler.run(bell)

@@ -8,15 +8,13 @@ gate (creates a file), so the order of events is fixed by the test, not by timin
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from qiskit.providers import JobStatus
 from qiskit_ibm_runtime.exceptions import IBMInputValueError, RuntimeInvalidStateError
 
 from qrt_jupyter import LocalRuntimeService, Options, Sampler, Session
 from qrt_jupyter.runtime.session import parse_max_time
-from support import bell
+from support import bell, wait_until
 
 DEVICE = "fake_manila"  # one job at a time, so a running job keeps the rest queued
 
@@ -46,34 +44,25 @@ GATE_METADATA = {
 }
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    """One home for the module, so worker processes stay warm between tests.
+@pytest.fixture
+def home(runtime, monkeypatch):
+    """The default home in these tests is the session's warm runtime (conftest.py).
 
-    Every test waits for its own jobs, so each one starts with idle queues. The
-    default home points here too: nothing may touch ~/.qrt.
+    Its workers stay warm between tests, and it starts and ends each test with
+    idle queues. Nothing may touch ~/.qrt.
     """
-    home = tmp_path_factory.mktemp("qrt")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("QRT_HOME", str(home))
-        yield home
-    LocalRuntimeService(home=home).close()  # stop this module's workers; the suite goes on
+    monkeypatch.setenv("QRT_HOME", str(runtime.home))
+    return runtime.home
 
 
 @pytest.fixture
-def service(home):
-    return LocalRuntimeService(home=home)
+def service(home, runtime):
+    return runtime
 
 
 @pytest.fixture(scope="module")
-def gate_program(home):
-    return LocalRuntimeService(home=home).upload_program(data=GATE_SOURCE, metadata=GATE_METADATA)
-
-
-def wait_until(predicate, what: str):
-    """Poll until ``predicate()``; the test's timeout, not a timed assertion, bounds it."""
-    while not predicate():
-        time.sleep(0.02)
+def gate_program(warm_service):
+    return warm_service.upload_program(data=GATE_SOURCE, metadata=GATE_METADATA)
 
 
 # -- max_time --------------------------------------------------------------------------

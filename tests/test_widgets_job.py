@@ -21,9 +21,7 @@ from qiskit.quantum_info import SparsePauliOp
 from qrt_jupyter.widgets import watch
 from qrt_jupyter.widgets.job import JobWidget
 from qrt_jupyter.widgets.pump import get_pump
-from support import bell, wait_for
-
-WAIT = 180
+from support import WAIT, bell, wait_until
 
 
 class RecordingComm:
@@ -92,9 +90,7 @@ def test_sampler_job_widget_reaches_done_with_a_quasi_distribution_figure():
 
 
 def test_estimator_job_widget_shows_values_with_error_bars():
-    circuit = QuantumCircuit(2)
-    circuit.h(0)
-    circuit.cx(0, 1)
+    circuit = bell(measure=False)
     observables = [SparsePauliOp("ZZ"), SparsePauliOp("XI")]
     job = StatevectorEstimator(default_precision=0.05, seed=1).run([(circuit, observables)])
     widget = watch(job)
@@ -154,12 +150,9 @@ def test_mime_bundle_has_the_widget_view_and_static_summaries():
     assert "DONE" in bundle["text/html"] and widget.job_id in bundle["text/html"]
 
 
-def test_terminal_ipython_shows_the_text_summary():
-    from IPython.core.interactiveshell import InteractiveShell
-
+def test_terminal_ipython_shows_the_text_summary(shell):
     widget = watch(StatevectorSampler().run([bell()], shots=16))
     settle(widget)
-    shell = InteractiveShell.instance()
     data, _ = shell.display_formatter.format(widget, include={"text/plain"})
     assert data["text/plain"].startswith(f"Job {widget.job_id} [DONE]")
 
@@ -197,11 +190,10 @@ def test_cancel_message_from_the_front_end_cancels_the_job():
 # -- our local runtime --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    from qrt_jupyter import LocalRuntimeService
-
-    return LocalRuntimeService(home=tmp_path_factory.mktemp("qrt-home"))
+@pytest.fixture
+def service(runtime):
+    """The session's warm runtime (conftest.py): idle queues when each test starts."""
+    return runtime
 
 
 def test_local_hello_world_widget_draws_interim_counts_and_finishes(service):
@@ -276,7 +268,7 @@ def test_local_job_cancelled_from_the_widget(service):
         source, metadata={"name": "slow", "description": "test program", "max_execution_time": 300}
     )
     widget = watch(service.run(program, {}))
-    assert wait_for(lambda: widget.status == "RUNNING" and widget.interim_count > 0)
+    wait_until(lambda: widget.status == "RUNNING" and widget.interim_count > 0, "the job to run and publish")
     widget.cancel()
     settle(widget)
     assert widget.status == "CANCELLED" and not widget.cancellable

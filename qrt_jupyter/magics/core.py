@@ -37,7 +37,13 @@ from traitlets import Bool, Integer, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from .. import active
-from ..program_source import ProgramSourceError, check_program_source, merge_metadata, metadata_from_docstring
+from ..program_source import (
+    ProgramSourceError,
+    check_program_source,
+    main_summary,
+    merge_metadata,
+    metadata_from_docstring,
+)
 from . import args as qargs
 from .render import JobStatusLine, Table, first_line, status_name
 
@@ -75,8 +81,13 @@ class QRTMagics(Magics, Configurable):
         help="Store directory of the local runtime the magics start (default: $QRT_HOME, else ~/.qrt).",
     ).tag(config=True)
     jobs_limit = Integer(10, help="How many jobs %qrt_jobs lists without --limit.").tag(config=True)
+    default_max_execution_time = Integer(
+        300,
+        help="max_execution_time (seconds) of a program %%qrt_program uploads when neither "
+        "--max-execution-time nor a 'max_execution_time:' docstring line gives one.",
+    ).tag(config=True)
 
-    @validate("default_shots", "jobs_limit")
+    @validate("default_shots", "jobs_limit", "default_max_execution_time")
     def _positive(self, proposal):
         value = proposal["value"]
         if value is not None and value <= 0:
@@ -86,7 +97,9 @@ class QRTMagics(Magics, Configurable):
     # ------------------------------------------------------------ %qrt_service
 
     @magic_arguments()
-    @argument("kind", nargs="?", choices=("local", "ibm"), metavar="local|ibm", help="the service to use")
+    @argument("kind", nargs="?", metavar="local|ibm|URL",
+              help="the service to use: local, ibm, or a qrt-runtime server's http(s):// URL")
+    @argument("--token-env", metavar="NAME", help="URL: the environment variable holding the token (default QRT_TOKEN)")
     @qargs.service_flags
     @qargs.output_flag("the service")
     @line_magic
@@ -100,6 +113,12 @@ class QRTMagics(Magics, Configurable):
         is shared with the dashboard and with ``qrt_jupyter.active.get_service()``.
         """
         args = self._parse(self.qrt_service, line)
+        if args.kind and args.kind.startswith(("http://", "https://")):
+            return self._use_remote(args)
+        if args.kind not in (None, "local", "ibm"):
+            raise UsageError(f"invalid choice: {args.kind!r} (choose local, ibm, or a server URL http://HOST:PORT)")
+        if args.token_env:
+            raise UsageError("--token-env applies only to %qrt_service URL (a qrt-runtime server)")
         ibm_flags = [f"--{name}" for name in ("channel", "instance", "account") if getattr(args, name)]
         kind = args.kind or ("ibm" if ibm_flags else "local" if args.home else None)
         if kind is None:
@@ -132,6 +151,22 @@ class QRTMagics(Magics, Configurable):
             self.shell.user_ns[args.out] = service
         print(f"Active service: {active.describe(service)}")
 
+    def _use_remote(self, args) -> None:
+        """``%qrt_service URL [--token-env NAME]``: a qrt-runtime server becomes the active service."""
+        import os
+
+        if args.home or args.channel or args.instance or args.account:
+            raise UsageError("--home, --channel, --instance and --account do not apply to a server URL")
+        name = args.token_env or "QRT_TOKEN"
+        token = os.environ.get(name)
+        if args.token_env and not token:
+            raise UsageError(f"the environment variable {name} is not set: export the token there first")
+        with self._user_errors(args.kind):
+            service = active.use_remote(args.kind, token=token)
+        if args.out:
+            self.shell.user_ns[args.out] = service
+        print(f"Active service: {active.describe(service)}")
+
     # ------------------------------------------------------------ %%qrt_program
 
     @magic_arguments()
@@ -145,7 +180,10 @@ class QRTMagics(Magics, Configurable):
         metadata comes from, weakest first: the cell's module docstring (a JSON
         object, or ``key: value`` lines such as ``max_execution_time: 300`` or
         ``parameters: {"properties": {...}}``, prose becoming the description),
-        ``--metadata`` (a dict variable or a JSON file), then the flags.
+        ``--metadata`` (a dict variable or a JSON file), then the flags. A cell
+        that is just a ``def main`` uploads as it is: its description is the first
+        line of ``main``'s docstring (else a plain default), its time limit
+        ``QRTMagics.default_max_execution_time``; the upload line shows both.
         ``--update`` replaces the source and metadata of the program with that
         name (or id), and uploads it if there is none yet: a cell with
         ``--update`` can be re-run as often as it is edited.
@@ -174,6 +212,7 @@ class QRTMagics(Magics, Configurable):
         service = self._service()
         with self._user_errors(f"program {name!r}"):
             program = self._existing_program(service, name) if args.update else None
+            detail = ""
             if program is not None:
                 program_id = _program_id(program) or name
                 if program_id == name and getattr(program, "name", name) != name:
@@ -181,22 +220,34 @@ class QRTMagics(Magics, Configurable):
                 service.update_program(program_id, data=cell, metadata=metadata)
                 verb = "Updated"
             else:
-                self._check_new_program(service, name, metadata)
+                detail = self._upload_defaults(name, module, metadata)
+                self._check_new_program(service, name)
                 program_id = service.upload_program(data=cell, metadata=metadata)
                 verb = "Uploaded"
-        print(f"{verb} program {name!r}: {program_id}")
+        print(f"{verb} program {name!r}: {program_id}{detail}")
 
-    def _check_new_program(self, service, name: str, metadata: Mapping) -> None:
-        """Say in magic terms (flags, docstring lines) what an upload would refuse."""
-        missing = [field for field in ("description", "max_execution_time") if not metadata.get(field)]
-        if missing:
-            flags = " and ".join("--" + field.replace("_", "-") for field in missing)
-            lines = " and ".join(f"'{field}:'" for field in missing)
-            raise UsageError(f"program {name!r} needs {flags}, or {lines} lines in its docstring")
-        errors = _runtime_exceptions()
-        try:
-            existing = service.program(name)
-        except errors.RuntimeProgramNotFound:
+    def _upload_defaults(self, name: str, module: ast.Module, metadata: dict) -> str:
+        """Fill the metadata a bare ``def main`` cell leaves out, so the cell uploads as it is
+        (the Python ``upload_program`` still wants them given, as the old API did); return
+        the upload line's note of both values and where a default came from ("" when the
+        cell or the flags gave both)."""
+        description_from = time_from = ""
+        if not metadata.get("description"):
+            summary = main_summary(module)
+            metadata["description"] = summary or f"{name}, uploaded with %%qrt_program"
+            description_from = ", from main's docstring" if summary else ", the default"
+        if not metadata.get("max_execution_time"):
+            metadata["max_execution_time"] = self.default_max_execution_time
+            time_from = ", QRTMagics.default_max_execution_time"
+        if not (description_from or time_from):
+            return ""
+        return (f" (description {first_line(metadata['description'], limit=80)!r}{description_from}; "
+                f"max_execution_time {metadata['max_execution_time']} s{time_from})")
+
+    def _check_new_program(self, service, name: str) -> None:
+        """Say in magic terms (--update) what an upload would refuse."""
+        existing = self._existing_program(service, name)
+        if existing is None:
             return
         raise UsageError(
             f"a program named {name!r} exists already ({_program_id(existing)}); "
@@ -543,11 +594,18 @@ class QRTMagics(Magics, Configurable):
         )
 
     def _existing_program(self, service, name: str):
-        """The program called ``name`` (or with that id), for ``--update``; None if there is none."""
+        """The uploaded program called ``name`` (or with that id), for ``--update``; None if
+        there is none. A built-in's name is free for an upload of one's own (it gets its own
+        id), so a built-in found by that name does not count."""
         try:
-            return self._program(service, name)
+            program = self._program(service, name)
         except UsageError:
             return None
+        if not getattr(program, "is_builtin", False):
+            return program
+        return next((p for p in service.programs()
+                     if getattr(p, "name", None) == name and not getattr(p, "is_builtin", False)),
+                    None)
 
     def _program_id_or_given(self, service, program: str) -> str:
         """For filters: a name becomes its id when the program still exists; else as given."""

@@ -34,19 +34,30 @@ def _resolve_decoder(decoder):
 
 
 class _Stream:
-    """One ``stream_results`` subscription: stored results first, then live ones, none twice."""
+    """One ``stream_results`` subscription: stored results first, then live ones, none twice.
 
-    def __init__(self, job: "RuntimeJob", callback: Callable, decoder):
+    ``final_result``: whether the callback also gets the job's result once it is done. The
+    old ``IBMRuntimeService.run(callback=)`` and ``stream_results`` delivered interim
+    results only (its tutorials count one callback per iteration); the primitives'
+    ``run(callback=)`` of the newer API delivers interim results and the final result.
+    """
+
+    def __init__(self, job: "RuntimeJob", callback: Callable, decoder, final_result: bool = False):
         self.job = job
         self.callback = callback
         self.decoder = decoder
+        self.final_result = final_result
         self.next_index = 0
+        self.ended = False
         self.unsubscribe: Callable[[], None] = lambda: None
 
     def replay(self) -> None:  # on the delivery thread
         for row in self.job._store.interim(self.job.job_id(), self.next_index):
             self.next_index = row["idx"] + 1
             self.callback(self.job.job_id(), self.job._decode(row["data"], self.decoder))
+        status = self.job._store.job_status(self.job.job_id())
+        if status in FINAL_STATUSES:  # it ended before this subscription saw it end
+            self._end(status)
 
     def __call__(self, event: JobEvent) -> None:
         if event.kind == "interim" and event.index >= self.next_index:
@@ -54,9 +65,50 @@ class _Stream:
             data = event.data if self.decoder is None else self.job._decode(codec.encode(event.data), self.decoder)
             self.callback(self.job.job_id(), data)
         elif event.kind == "status" and event.data in FINAL_STATUSES:
-            if event.data == DONE:  # the old API hands the final result to the callback too
-                self.callback(self.job.job_id(), self.job.result())
-            self.unsubscribe()
+            self._end(event.data)
+
+    def _end(self, status: str) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        if status == DONE and self.final_result:
+            self.callback(self.job.job_id(), self.job.result())
+        self.unsubscribe()
+
+
+def decoder_function(decoder=None) -> Callable[[str], Any]:
+    """The function that decodes a job's JSON text with ``decoder`` (a class or "module:attr").
+
+    The plain ``ResultDecoder`` builds a new ``RuntimeDecoder`` per call, which is most
+    of the cost of a small interim result; reading back thousands of them (a widget
+    opening on a busy job) goes through the home's shared decoder instead, with the
+    same result: plain text that is not JSON comes back as it is.
+    """
+    decoder = _resolve_decoder(decoder)
+    from .results import ResultDecoder
+
+    if decoder is None or decoder is ResultDecoder:
+        return codec.decode_lenient
+    return decoder.decode
+
+
+def timeout_error(job_id: str, timeout: float | None) -> Exception:
+    from qiskit_ibm_runtime.exceptions import RuntimeJobTimeoutError
+
+    return RuntimeJobTimeoutError(f"Timed out waiting for job {job_id} after {timeout} seconds.")
+
+
+def no_result_error(job_id: str, status: str, reason: str | None, error: str | None) -> Exception:
+    """What ``result()`` raises for a job that ended CANCELLED or ERROR, as ``RuntimeJob`` does."""
+    from qiskit_ibm_runtime.exceptions import RuntimeInvalidStateError
+
+    from .errors import RuntimeJobFailureError, RuntimeJobMaxTimeoutError
+
+    if status == CANCELLED:
+        return RuntimeInvalidStateError(f"Unable to retrieve result for job {job_id}. Job was cancelled.")
+    if reason == "max_execution_time":
+        return RuntimeJobMaxTimeoutError(error)
+    return RuntimeJobFailureError(f"Unable to retrieve job result. {error}")
 
 
 class RuntimeJob:
@@ -179,46 +231,23 @@ class RuntimeJob:
         return self._decoder_fn(decoder)(raw)
 
     def _decoder_fn(self, decoder=None) -> Callable[[str], Any]:
-        """The function that decodes this job's stored JSON with ``decoder`` (default: the job's).
-
-        The plain ``ResultDecoder`` builds a new ``RuntimeDecoder`` per call, which is most
-        of the cost of a small interim result; reading back thousands of them (a widget
-        opening on a busy job) goes through the home's shared decoder instead, with the
-        same result: plain text that is not JSON comes back as it is.
-        """
-        decoder = _resolve_decoder(decoder or self._decoder)
-        from .results import ResultDecoder
-
-        if decoder is None or decoder is ResultDecoder:
-            return codec.decode_lenient
-        return decoder.decode
+        """The function that decodes this job's stored JSON with ``decoder`` (default: the job's)."""
+        return decoder_function(decoder or self._decoder)
 
     def wait_for_final_state(self, timeout: float | None = None) -> None:
         status = self._home.wait_final(self._job_id, timeout)
         if status is None:
             self._row()
         if status not in FINAL_STATUSES:
-            from qiskit_ibm_runtime.exceptions import RuntimeJobTimeoutError
-
-            raise RuntimeJobTimeoutError(f"Timed out waiting for job {self._job_id} after {timeout} seconds.")
+            raise timeout_error(self._job_id, timeout)
 
     def result(self, timeout: float | None = None, decoder=None) -> Any:
         """Wait for the job and return its decoded result; raise the client's errors otherwise."""
-        from qiskit_ibm_runtime.exceptions import (
-            RuntimeInvalidStateError,
-            RuntimeJobFailureError,
-            RuntimeJobMaxTimeoutError,
-        )
-
         self.wait_for_final_state(timeout)
         row = self._row()
         if row["status"] == DONE:
             return self._decode(self._store.job_blob(self._job_id, "result"), decoder)
-        if row["status"] == CANCELLED:
-            raise RuntimeInvalidStateError(f"Unable to retrieve result for job {self._job_id}. Job was cancelled.")
-        if row["reason"] == "max_execution_time":
-            raise RuntimeJobMaxTimeoutError(row["error"])
-        raise RuntimeJobFailureError(f"Unable to retrieve job result. {row['error']}")
+        raise no_result_error(self._job_id, row["status"], row["reason"], row["error"])
 
     def interim_results(self, decoder=None) -> list:
         decode = self._decoder_fn(decoder)
@@ -243,8 +272,8 @@ class RuntimeJob:
         return self._home.subscribe(callback, self._job_id)
 
     def stream_results(self, callback: Callable[[str, Any], None], decoder=None) -> None:
-        """Call ``callback(job_id, interim_result)`` for every interim result, past and future,
-        and finally with the job's result."""
+        """Call ``callback(job_id, interim_result)`` for every interim result, past and future
+        (interim results only, as the old service did: ``job.result()`` gives the result)."""
         from qiskit_ibm_runtime.exceptions import RuntimeInvalidStateError
 
         if self.in_final_state():
@@ -252,8 +281,8 @@ class RuntimeJob:
                                            "use job.interim_results() to read its interim results.")
         self._attach(callback, decoder)
 
-    def _attach(self, callback, decoder=None) -> None:
-        stream = _Stream(self, callback, decoder)
+    def _attach(self, callback, decoder=None, final_result: bool = False) -> None:
+        stream = _Stream(self, callback, decoder, final_result)
         stream.unsubscribe = self.subscribe(stream)
         self._home.hub.call_soon(stream.replay)
         with self._lock:
@@ -264,6 +293,23 @@ class RuntimeJob:
             streams, self._streams = self._streams, []
         for stream in streams:
             stream.unsubscribe()
+
+    # -- stored JSON, as it is (for the runtime server, which passes it on undecoded) --------
+    @property
+    def log_level(self) -> str | None:
+        return self._row()["log_level"]
+
+    def inputs_json(self) -> str:
+        """The inputs as the ``RuntimeEncoder`` JSON text they were stored as."""
+        return self._store.job_blob(self._job_id, "inputs") or "{}"
+
+    def result_json(self) -> str | None:
+        """The final result's stored ``RuntimeEncoder`` JSON text (None until the job is DONE)."""
+        return self._store.job_blob(self._job_id, "result")
+
+    def interim_results_json(self, since: int = 0) -> list[tuple[int, str]]:
+        """``(index, RuntimeEncoder JSON text)`` of each stored interim result from ``since`` on."""
+        return [(row["idx"], row["data"]) for row in self._store.interim(self._job_id, since)]
 
     def __repr__(self) -> str:
         return f"<RuntimeJob('{self._job_id}', '{self._program_id}', backend='{self._backend_name}')>"

@@ -92,6 +92,14 @@ def _format_error(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, tb)).rstrip()
 
 
+def _fail(send, job_id: str, err: _ConnStream, text: str) -> None:
+    """End the job with ``text`` as its error, written to its stderr log first: the old
+    service's ``job.logs()`` held a failed program's traceback too."""
+    err.write(text + "\n")
+    err.flush()
+    send(("error", job_id, text))
+
+
 def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level,
             memory_limit: int | None = None) -> None:
     from .._compat import options_restored
@@ -121,12 +129,11 @@ def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json,
                 value = main(backend, messenger, **inputs)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from user code too
             out.flush()
-            err.flush()
             text = _format_error(exc)
             if memory_limit is not None and isinstance(exc, MemoryError):
                 text = (f"memory limit of {memory_limit / 2**20:g} MiB exceeded: the program could not "
                         f"allocate more. Raise memory_limit in the run options or use less memory.\n{text}")
-            send(("error", job_id, text))
+            _fail(send, job_id, err, text)
             return
         out.flush()
         err.flush()
@@ -136,8 +143,8 @@ def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json,
             try:
                 text = codec.encode(value)
             except Exception as exc:
-                send(("error", job_id, f"The program's return value could not be serialized: "
-                                       f"{type(exc).__name__}: {exc}"))
+                _fail(send, job_id, err, f"The program's return value could not be serialized: "
+                                         f"{type(exc).__name__}: {exc}")
                 return
         send(("result", job_id, text))
     finally:

@@ -145,8 +145,12 @@ class Worker:
     def kill(self) -> None:
         """Stop at once: used for cancel and time limits, where the program may not cooperate."""
         self.killed = True
-        if self.process.returncode is None:  # what the program started, in any session, goes first
-            for pid in descendants(self.pid):
+        if self.process.returncode is None:
+            try:  # freeze the group at once: nothing more is sent, and no descendant is reparented
+                os.killpg(self.pid, signal.SIGSTOP)
+            except (ProcessLookupError, PermissionError):
+                pass
+            for pid in descendants(self.pid):  # what the program started, in any session
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):

@@ -11,6 +11,8 @@ import socket
 
 import pytest
 
+from support import runtime_on
+
 from . import fake_ibm_cloud as fake
 from . import netredirect
 from .fake_ibm_cloud import save_account
@@ -55,11 +57,8 @@ def saved_account(accounts_file):
 
 @pytest.fixture
 def local_service(tmp_path):
-    from qrt_jupyter.runtime.service import LocalRuntimeService
-
-    service = LocalRuntimeService(home=tmp_path / "qrt-home")
-    yield service
-    service.close()
+    with runtime_on(tmp_path / "qrt-home") as service:
+        yield service
 
 
 @pytest.fixture

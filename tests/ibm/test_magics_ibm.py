@@ -8,23 +8,15 @@ from __future__ import annotations
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 
 from qrt_jupyter import active
+from support import bell
 
 
 @pytest.fixture
-def ip(tmp_path, capsys):
-    shell = InteractiveShell.instance()
-    shell.extension_manager.load_extension("qrt_jupyter")
-    shell.run_line_magic("qrt_service", f"local --home {tmp_path / 'home'}")
-    local = active.current()
-    capsys.readouterr()
-    yield shell
-    current = active.set_service(None)
-    shell.extension_manager.unload_extension("qrt_jupyter")
-    for service in {id(s): s for s in (current, local) if s is not None}.values():
-        service.close()
+def ip(empty_ip):
+    """The shared shell (tests/conftest.py), starting on a local home of its own."""
+    return empty_ip
 
 
 def test_service_ibm_then_listings_then_back_to_local(ip, network, saved_account, capsys):
@@ -49,14 +41,8 @@ def test_service_ibm_then_listings_then_back_to_local(ip, network, saved_account
 
 
 def test_run_sampler_on_ibm_with_wait(ip, network, saved_account, capsys):
-    from qiskit import QuantumCircuit
-
     network.auto_advance = True  # the fake job moves one status per status request
-    bell = QuantumCircuit(2)
-    bell.h(0)
-    bell.cx(0, 1)
-    bell.measure_all()
-    ip.user_ns["bell"] = bell
+    ip.user_ns["bell"] = bell()
     ip.run_line_magic("qrt_service", f"ibm --account {saved_account}")
     backend = active.current().backends()[0].name
     capsys.readouterr()

@@ -14,6 +14,20 @@ def main(backend, user_messenger, n=3, sleep=0.0, fail_at=None):
     return {"n": n, "backend": backend.name}
 '''
 
+GATED = '''
+import os
+import time
+
+def main(backend, user_messenger, n, gate, before_gate):
+    """Publishes ``before_gate`` results, waits until the file ``gate`` exists, then the rest."""
+    for i in range(n):
+        if i == before_gate:
+            while not os.path.exists(gate):
+                time.sleep(0.01)
+        user_messenger.publish({"i": i})
+    return {"n": n}
+'''
+
 LOOP_SCHEMA = {
     "type": "object",
     "properties": {

@@ -1,7 +1,8 @@
 """Jobs on the local runtime, through the public API, with real workers.
 
-The module shares one runtime home so the worker processes stay warm between
-tests, as they do for a user.
+The tests share the session's runtime (``runtime`` in conftest.py), so the
+worker processes stay warm between tests, as they do for a user; each test
+starts with idle queues and looks at the jobs it submitted.
 """
 
 import threading
@@ -19,17 +20,20 @@ from qiskit_ibm_runtime.exceptions import (
     RuntimeProgramNotFound,
 )
 
-from qrt_jupyter import LocalRuntimeService
+from support import bell, wait_until
 
-from .programs import CRASH, LOGGING, upload
+from .programs import CRASH, GATED, LOGGING, upload
 
 
 @pytest.fixture(scope="module")
-def svc(tmp_path_factory):
-    service = LocalRuntimeService(home=tmp_path_factory.mktemp("jobs"))
-    service.loop_id = upload(service)
-    yield service
-    service.close()
+def loop(warm_service):
+    """The id of the LOOP program, uploaded once for the module."""
+    return upload(warm_service)
+
+
+@pytest.fixture
+def svc(runtime):
+    return runtime
 
 
 def test_seed_hello_world_example(svc):
@@ -51,7 +55,7 @@ def test_seed_hello_world_example(svc):
     iterations = [r["iteration"] for jid, r in interim if isinstance(r, dict)]
     assert iterations == [0, 1, 2]
     assert all(jid == job.job_id() for jid, _ in interim)
-    assert interim[-1][1] == "All done!"  # the old API hands the final result to the callback too
+    assert len(interim) == 3  # interim results only, as the old API's tutorials show
     assert [r["iteration"] for r in job.interim_results()] == [0, 1, 2]
     assert job.program_id == "hello-world"
     assert job.inputs == {"iterations": 3}
@@ -59,35 +63,42 @@ def test_seed_hello_world_example(svc):
     assert job.creation_date <= job.end_date
 
 
-def test_result_of_an_uploaded_program_and_its_backend(svc):
-    job = svc.run(svc.loop_id, {"n": 2}, options={"backend_name": "fake_manila"})
+def test_result_of_an_uploaded_program_and_its_backend(svc, loop):
+    job = svc.run(loop, {"n": 2}, options={"backend_name": "fake_manila"})
     assert job.result(timeout=60) == {"n": 2, "backend": "fake_manila"}
     assert job.metrics()["usage"]["seconds"] >= 0
 
 
-def test_interim_results_thousands_in_order_none_lost(svc):
+def test_interim_results_thousands_in_order_none_lost(svc, loop):
     received = []
-    job = svc.run(svc.loop_id, {"n": 3000}, callback=lambda job_id, r: received.append(r))
+    job = svc.run(loop, {"n": 3000}, callback=lambda job_id, r: received.append(r))
     assert job.result(timeout=60)["n"] == 3000
     svc._home.hub.flush()
-    assert [r["i"] for r in received[:-1]] == list(range(3000))
+    assert [r["i"] for r in received] == list(range(3000))
     assert [r["i"] for r in job.interim_results()] == list(range(3000))
 
 
-def test_stream_results_attached_late_replays_without_gaps(svc):
-    job = svc.run(svc.loop_id, {"n": 40, "sleep": 0.02})
-    while job.status() != JobStatus.RUNNING:
-        time.sleep(0.05)
-    time.sleep(0.3)
+def test_stream_results_attached_late_replays_without_gaps(svc, tmp_path):
+    """Attach while the job runs, after half its results are in the store, then let it go on.
+
+    The program waits for a file the test creates, so "late" is a fact the test
+    observed (20 results stored, 20 still to come), whatever the machine's speed.
+    """
+    gate = tmp_path / "gate"
+    program_id = upload(svc, source=GATED, name="gated", schema=None)
+    job = svc.run(program_id, {"n": 40, "gate": str(gate), "before_gate": 20})
+    wait_until(lambda: len(job.interim_results()) == 20, "the job's first 20 interim results in the store")
+    assert job.status() == JobStatus.RUNNING
     received = []
     job.stream_results(lambda job_id, r: received.append(r))
+    gate.touch()
     job.result(timeout=60)
     svc._home.hub.flush()
-    assert [r["i"] for r in received[:-1]] == list(range(40))
+    assert [r["i"] for r in received] == list(range(40))
 
 
-def test_stream_results_on_a_finished_job_is_refused(svc):
-    job = svc.run(svc.loop_id, {"n": 1})
+def test_stream_results_on_a_finished_job_is_refused(svc, loop):
+    job = svc.run(loop, {"n": 1})
     job.wait_for_final_state(60)
     with pytest.raises(RuntimeInvalidStateError, match="already finished"):
         job.stream_results(print)
@@ -102,8 +113,8 @@ def test_logs_capture_stdout_stderr_and_logging(svc):
     assert "a debug line" not in logs
 
 
-def test_a_program_that_raises_fails_with_its_traceback(svc):
-    job = svc.run(svc.loop_id, {"n": 5, "fail_at": 2})
+def test_a_program_that_raises_fails_with_its_traceback(svc, loop):
+    job = svc.run(loop, {"n": 5, "fail_at": 2})
     with pytest.raises(RuntimeJobFailureError, match="boom at 2"):
         job.result(timeout=60)
     assert job.status() == JobStatus.ERROR
@@ -112,25 +123,25 @@ def test_a_program_that_raises_fails_with_its_traceback(svc):
     assert [r["i"] for r in job.interim_results()] == [0, 1]  # what it published before is kept
 
 
-def test_a_crashing_worker_fails_the_job_and_is_replaced(svc):
+def test_a_crashing_worker_fails_the_job_and_is_replaced(svc, loop):
     program_id = upload(svc, source=CRASH, name="crash", schema=None)
     job = svc.run(program_id, {})
     with pytest.raises(RuntimeJobFailureError, match="exited unexpectedly"):
         job.result(timeout=60)
     assert job.interim_results() == ["about to crash"]
-    assert svc.run(svc.loop_id, {"n": 1}).result(timeout=60)["n"] == 1
+    assert svc.run(loop, {"n": 1}).result(timeout=60)["n"] == 1
 
 
-def test_bad_inputs_name_the_parameter_and_queue_nothing(svc):
+def test_bad_inputs_name_the_parameter_and_queue_nothing(svc, loop):
     before = len(svc.jobs(limit=None))
     with pytest.raises(IBMInputValueError, match="input parameter 'n'"):
-        svc.run(svc.loop_id, {"n": "many"})
+        svc.run(loop, {"n": "many"})
     with pytest.raises(IBMInputValueError, match="its parameters are"):
-        svc.run(svc.loop_id, {"m": 1})
+        svc.run(loop, {"m": 1})
     with pytest.raises(IBMInputValueError, match="input parameter 'iterations'"):
         svc.run("hello-world", {"iterations": -1})
     with pytest.raises(IBMInputValueError, match="cannot be serialized"):
-        svc.run(svc.loop_id, {"n": object()})
+        svc.run(loop, {"n": object()})
     assert len(svc.jobs(limit=None)) == before
 
 
@@ -165,16 +176,15 @@ def test_backend_requirements_are_checked_at_submit(svc):
     job.wait_for_final_state(60)
 
 
-def test_cancel_a_running_job_stops_it_quickly(svc):
-    job = svc.run(svc.loop_id, {"n": 1000, "sleep": 0.05})
-    while job.status() != JobStatus.RUNNING:
-        time.sleep(0.05)
+def test_cancel_a_running_job_stops_it_quickly(svc, loop):
+    job = svc.run(loop, {"n": 1000, "sleep": 0.05})
+    wait_until(lambda: job.status() == JobStatus.RUNNING, "the job to run")
     job.cancel()
     job.wait_for_final_state(timeout=10)
     assert job.status() == JobStatus.CANCELLED
     assert job.reason == "cancelled"
     count = len(job.interim_results())
-    time.sleep(0.5)
+    time.sleep(0.5)  # a window to watch for results that should not come: a slow machine cannot fail it
     assert len(job.interim_results()) == count  # the program really stopped
     with pytest.raises(RuntimeInvalidStateError, match="cancelled"):
         job.result()
@@ -182,9 +192,9 @@ def test_cancel_a_running_job_stops_it_quickly(svc):
         job.cancel()
 
 
-def test_cancel_a_queued_job_at_once(svc):
-    blocker = svc.run(svc.loop_id, {"n": 200, "sleep": 0.05}, options={"backend_name": "fake_lima"})
-    queued = svc.run(svc.loop_id, {"n": 1}, options={"backend_name": "fake_lima"})
+def test_cancel_a_queued_job_at_once(svc, loop):
+    blocker = svc.run(loop, {"n": 200, "sleep": 0.05}, options={"backend_name": "fake_lima"})
+    queued = svc.run(loop, {"n": 1}, options={"backend_name": "fake_lima"})
     assert queued.status() == JobStatus.QUEUED
     assert queued.queue_position() == 2 or blocker.status() == JobStatus.RUNNING
     queued.cancel()
@@ -192,8 +202,8 @@ def test_cancel_a_queued_job_at_once(svc):
     blocker.cancel()
 
 
-def test_time_limit_is_enforced_and_explained(svc):
-    job = svc.run(svc.loop_id, {"n": 1000, "sleep": 0.05}, options={"max_execution_time": 1})
+def test_time_limit_is_enforced_and_explained(svc, loop):
+    job = svc.run(loop, {"n": 1000, "sleep": 0.05}, options={"max_execution_time": 1})
     job.wait_for_final_state(timeout=30)
     assert job.status() == JobStatus.ERROR
     assert job.reason == "max_execution_time"
@@ -207,15 +217,15 @@ def test_programs_limit_caps_the_runs_option(svc):
     assert job.max_execution_time == 2
 
 
-def test_result_timeout_raises_the_clients_error(svc):
-    job = svc.run(svc.loop_id, {"n": 100, "sleep": 0.05})
+def test_result_timeout_raises_the_clients_error(svc, loop):
+    job = svc.run(loop, {"n": 100, "sleep": 0.05})
     with pytest.raises(RuntimeJobTimeoutError):
         job.result(timeout=0.2)
     job.cancel()
 
 
-def test_fifo_queue_positions_on_a_device(svc):
-    jobs = [svc.run(svc.loop_id, {"n": 3, "sleep": 0.1}, options={"backend_name": "fake_quito"})
+def test_fifo_queue_positions_on_a_device(svc, loop):
+    jobs = [svc.run(loop, {"n": 3, "sleep": 0.1}, options={"backend_name": "fake_quito"})
             for _ in range(4)]
     positions = [j.queue_position() for j in jobs]
     queued = [p for p in positions if p is not None]
@@ -230,12 +240,12 @@ def test_fifo_queue_positions_on_a_device(svc):
     assert svc.backend("fake_quito").status().pending_jobs == 0
 
 
-def test_jobs_listing_filters_and_delete(svc):
-    a = svc.run(svc.loop_id, {"n": 1}, options={"backend_name": "fake_belem"})
+def test_jobs_listing_filters_and_delete(svc, loop):
+    a = svc.run(loop, {"n": 1}, options={"backend_name": "fake_belem"})
     a.wait_for_final_state(60)
     listed = svc.jobs(limit=5, backend_name="fake_belem")
     assert listed[0].job_id() == a.job_id()
-    assert all(j.program_id == svc.loop_id for j in svc.jobs(limit=5, program_id="loop"))
+    assert all(j.program_id == loop for j in svc.jobs(limit=5, program_id="loop"))
     assert a.job_id() not in [j.job_id() for j in svc.jobs(limit=None, pending=True)]
     assert len(svc.jobs(limit=2)) == 2
     svc.delete_job(a.job_id())
@@ -243,13 +253,13 @@ def test_jobs_listing_filters_and_delete(svc):
         svc.job(a.job_id())
 
 
-def test_concurrent_submissions_from_threads(svc):
+def test_concurrent_submissions_from_threads(svc, loop):
     jobs, errors = [], []
 
     def submit():
         try:
             for _ in range(5):
-                jobs.append(svc.run(svc.loop_id, {"n": 2}, options={"backend_name": "fake_bogota"}))
+                jobs.append(svc.run(loop, {"n": 2}, options={"backend_name": "fake_bogota"}))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -267,9 +277,9 @@ def test_concurrent_submissions_from_threads(svc):
         assert earlier.end_date <= later.start_date  # never two at once on one device
 
 
-def test_subscribe_reports_status_queue_and_interim_events(svc):
+def test_subscribe_reports_status_queue_and_interim_events(svc, loop):
     events = []
-    job = svc.run(svc.loop_id, {"n": 3})
+    job = svc.run(loop, {"n": 3})
     unsubscribe = job.subscribe(events.append)
     job.wait_for_final_state(60)
     svc._home.hub.flush()
@@ -279,10 +289,10 @@ def test_subscribe_reports_status_queue_and_interim_events(svc):
     assert [e.data for e in events if e.kind == "status"][-1] == "DONE"
 
 
-def test_service_subscribe_sees_every_job(svc):
+def test_service_subscribe_sees_every_job(svc, loop):
     events = []
     unsubscribe = svc.subscribe(events.append)
-    job = svc.run(svc.loop_id, {"n": 1})
+    job = svc.run(loop, {"n": 1})
     job.wait_for_final_state(60)
     svc._home.hub.flush()
     unsubscribe()
@@ -301,8 +311,8 @@ def test_a_programs_backend_options_do_not_leak_into_the_next_job(svc):
     assert svc.run(program_id, {}, options=opts).result(timeout=60) == default
 
 
-def test_jobs_filter_by_status(svc):
-    failed = svc.run(svc.loop_id, {"n": 2, "fail_at": 0})
+def test_jobs_filter_by_status(svc, loop):
+    failed = svc.run(loop, {"n": 2, "fail_at": 0})
     failed.wait_for_final_state(60)
     errors = svc.jobs(limit=None, status="ERROR")
     assert failed.job_id() in [j.job_id() for j in errors]
@@ -317,14 +327,8 @@ def test_backends_know_their_service(svc):
 
 def test_a_noisy_device_stays_noisy_job_after_job(svc):
     """A warm worker reuses its fake device; the noise model must survive every job."""
-    from qiskit import QuantumCircuit
-
-    bell = QuantumCircuit(2)
-    bell.h(0)
-    bell.cx(0, 1)
-    bell.measure_all()
     opts = {"backend_name": "fake_manila"}
     for _ in range(3):
-        quasi = svc.run("sampler", {"circuits": bell, "shots": 4000}, options=opts).result(timeout=120)
+        quasi = svc.run("sampler", {"circuits": bell(), "shots": 4000}, options=opts).result(timeout=120)
         dist = quasi.quasi_dists[0]
         assert dist.get(1, 0) + dist.get(2, 0) > 0.002  # readout and gate errors leave 01 and 10

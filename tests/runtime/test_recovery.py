@@ -10,13 +10,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 from qiskit.providers import JobStatus
 from qiskit_ibm_runtime.exceptions import RuntimeJobFailureError
 
 from qrt_jupyter import LocalRuntimeService
+from support import wait_until
 
 from .programs import LOOP, LOOP_SCHEMA
 
@@ -31,7 +31,10 @@ KERNEL = textwrap.dedent(
     opts = {"backend_name": "fake_lima"}
     long = service.run(program, {"n": 10000, "sleep": 0.05}, options=opts)
     queued = [service.run(program, {"n": 2}, options=opts) for _ in range(2)]
+    deadline = time.monotonic() + 120
     while not long.interim_results():
+        if time.monotonic() > deadline:
+            sys.exit("timed out waiting for the long job's first interim result")
         time.sleep(0.05)
     print(json.dumps({"long": long.job_id(), "queued": [j.job_id() for j in queued]}), flush=True)
     if mode == "wait":
@@ -50,7 +53,7 @@ def start_kernel(home, mode="sleep"):
         [sys.executable, "-c", KERNEL, str(home), LOOP, json.dumps(LOOP_SCHEMA), mode],
         stdout=subprocess.PIPE, text=True,
     )
-    line = process.stdout.readline()
+    line = process.stdout.readline()  # bounded: the other kernel gives up after 120 s and exits
     assert line, "the other kernel failed to start its jobs"
     return process, json.loads(line)
 
@@ -94,11 +97,9 @@ def test_another_kernel_sees_cancels_and_watches_jobs(tmp_path):
         assert json.loads(process.stdout.readline()) == {"final": "CANCELLED"}
         assert json.loads(process.stdout.readline()) == {"queued": ["DONE", "DONE"]}
         assert queued.result(timeout=120)["n"] == 2
-        deadline = time.time() + 10
-        while "DONE" not in [e.data for e in events if e.kind == "status"] and time.time() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: "DONE" in [e.data for e in events if e.kind == "status"],
+                   "the DONE event of a job another process ran")
         unsubscribe()
-        assert "DONE" in [e.data for e in events if e.kind == "status"]
         assert [e.data["i"] for e in events if e.kind == "interim"] == [0, 1]
     finally:
         process.kill()
@@ -115,7 +116,10 @@ def test_a_clean_exit_marks_running_jobs_interrupted_and_an_open_service_adopts_
         program = service.upload_program(sys.argv[2], name="loop", description="d", max_execution_time=60)
         job = service.run(program, {"n": 1000, "sleep": 0.05}, options={"backend_name": "fake_lima"})
         left = service.run(program, {"n": 3}, options={"backend_name": "fake_lima"})
+        deadline = time.monotonic() + 100
         while job.status().name != "RUNNING":
+            if time.monotonic() > deadline:
+                sys.exit("timed out waiting for the job to run")
             time.sleep(0.05)
         print(job.job_id(), left.job_id(), flush=True)
         """
@@ -124,6 +128,7 @@ def test_a_clean_exit_marks_running_jobs_interrupted_and_an_open_service_adopts_
     try:
         out = subprocess.run([sys.executable, "-c", script, str(tmp_path), LOOP], capture_output=True,
                              text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
         job_id, left_id = out.stdout.split()
         job = service.job(job_id)
         assert job.status() == JobStatus.ERROR and job.reason == "interrupted"

@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support import WAIT, wait_for
+from support import WAIT, wait_until
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads processes from /proc (Linux)")
 
@@ -94,7 +94,8 @@ def _running(pid: int) -> bool:
 
 
 def _first_interim(job):
-    assert wait_for(lambda: job.interim_results() or job.status().name in ("DONE", "ERROR", "CANCELLED"))
+    wait_until(lambda: job.interim_results() or job.status().name in ("DONE", "ERROR", "CANCELLED"),
+               "the job's first interim result")
     assert job.interim_results(), (job.status(), job.error_message())
     return job.interim_results()[0]
 
@@ -142,14 +143,14 @@ def test_a_dead_workers_forked_child_cannot_keep_its_job_running(service):
     job.wait_for_final_state(timeout=WAIT)
     assert job.status().name == "ERROR"
     assert job.reason == "worker_died"
-    assert wait_for(lambda: not _running(child)), "the forked child outlived its worker"
+    wait_until(lambda: not _running(child), "the forked child to end with its worker")
 
 
 def test_processes_a_finished_job_left_behind_are_ended(service):
     job = service.run(_upload(service, "leaves-processes", LEAVES_PROCESSES), {}, options=SIMULATOR)
     pids = job.result(timeout=WAIT)
     assert len(pids) == 3
-    assert wait_for(lambda: not any(_running(pid) for pid in pids)), [p for p in pids if _running(p)]
+    wait_until(lambda: not any(_running(pid) for pid in pids), "the processes the job left to end")
     # the same worker serves the next job as before
     again = service.run(_upload(service, "sleeper", SLEEPER), {"seconds": 0.0}, options=SIMULATOR)
     assert again.result(timeout=WAIT) == "slept"
@@ -170,7 +171,7 @@ def test_stopping_a_job_ends_the_processes_it_started(service, how):
         service.close()
     job.wait_for_final_state(timeout=WAIT)
     assert job.status().name == {"cancel": "CANCELLED", "time limit": "ERROR", "close": "ERROR"}[how]
-    assert wait_for(lambda: not any(_running(pid) for pid in pids)), [p for p in pids if _running(p)]
+    wait_until(lambda: not any(_running(pid) for pid in pids), "the processes the job left to end")
 
 
 def test_a_job_past_its_memory_limit_ends_error_and_the_worker_serves_on(service):
@@ -211,9 +212,9 @@ def test_workers_beyond_the_warm_reserve_exit_after_an_idle_while(tmp_path):
         for worker in busy:
             pool.release(worker)
         kept = busy[-1]  # the most recently used one stays: its caches are hot
-        assert wait_for(lambda: len(pool) == 1)
+        wait_until(lambda: len(pool) == 1, "the idle workers beyond the reserve to exit")
         assert pool.acquire() is kept
         stopped = [w for w in busy if w is not kept]
-        assert wait_for(lambda: not any(_running(w.pid) for w in stopped))
+        wait_until(lambda: not any(_running(w.pid) for w in stopped), "the stopped workers to end")
     finally:
         pool.shutdown()

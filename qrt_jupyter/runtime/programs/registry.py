@@ -253,6 +253,15 @@ def import_jsonschema():
     return jsonschema
 
 
+def prepare_upload(data: str, metadata: dict | str | None = None, **fields: Any) -> tuple[str, dict]:
+    """The checked source and metadata of ``upload_program(data, metadata, **fields)``."""
+    source = read_source(data)
+    check_source(source)
+    meta = merge_metadata(load_metadata(metadata), **fields)
+    check_metadata(meta)
+    return source, meta
+
+
 def check_metadata(meta: dict) -> None:
     jsonschema = import_jsonschema()
     Draft202012Validator, SchemaError = jsonschema.Draft202012Validator, jsonschema.SchemaError
@@ -278,6 +287,23 @@ def check_metadata(meta: dict) -> None:
 
 
 # -- input validation ------------------------------------------------------------
+def unset_inputs(program: RuntimeProgram, inputs_json: dict) -> list[str]:
+    """Optional parameters given as ``None`` where the schema wants a value: not given.
+
+    IBM's service ran a job with ``x0=None`` for an optional array (the sample-VQE notebook
+    does it); so the service drops them and the program's own default applies. ``None``
+    stays where the schema accepts it (the estimator's ``shots=None`` means exact values)
+    and for required parameters, whose check then names them.
+    """
+    schema = program.parameters
+    required = set(schema.get("required", [])) if schema else set()
+    given_none = {k: None for k, v in inputs_json.items() if v is None and k not in required}
+    if not schema or not given_none:
+        return []
+    errors = import_jsonschema().Draft202012Validator(schema).iter_errors(given_none)
+    return sorted({e.absolute_path[0] for e in errors if e.absolute_path} & set(given_none))
+
+
 def validate_inputs(program: RuntimeProgram, inputs_json: dict) -> None:
     """Check JSON-form inputs against ``spec.parameters``; name the offending parameter."""
     schema = program.parameters

@@ -1,0 +1,11 @@
+"""``qrt_jupyter.remote``: the client of a qrt-runtime server (layer 2, see DESIGN.md).
+
+``RemoteRuntimeService(url, token)`` has the ``LocalRuntimeService`` API; its jobs
+(``RemoteRuntimeJob``) have the ``RuntimeJob`` API, with events pushed over WebSockets.
+Importing it is cheap: requests, websocket-client and qiskit load on first use.
+"""
+
+from .jobs import RemoteRuntimeJob
+from .service import RemoteRuntimeService
+
+__all__ = ["RemoteRuntimeJob", "RemoteRuntimeService"]
