@@ -25,8 +25,8 @@ import threading
 from dataclasses import replace
 from typing import Any
 
+from ..status import is_final
 from .job_table import (
-    FINAL_STATUSES,
     JobQuery,
     JobTable,
     Page,
@@ -74,7 +74,7 @@ class JobsView:
         """Remember what an event says about queue positions; True if rows may have changed."""
         if event.kind == "queue":
             self.queue_positions[event.job_id] = event.data if isinstance(event.data, int) else None
-        elif event.kind == "status" and event.data in FINAL_STATUSES:
+        elif event.kind == "status" and is_final(event.data):
             self.queue_positions.pop(event.job_id, None)
         return event.kind in ROW_EVENTS
 
