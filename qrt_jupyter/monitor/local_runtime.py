@@ -43,6 +43,7 @@ class LocalRuntimeJobMonitor(JobMonitor):
 
     kind = "local-runtime"
     COALESCE_SECONDS = 0.05
+    SETTLE_WAIT_SECONDS = 10.0
 
     def __init__(self, job: Any, poller: Poller | None = None, **_options: Any):
         super().__init__(job, poller)
@@ -190,11 +191,21 @@ class LocalRuntimeJobMonitor(JobMonitor):
         return None
 
     def refresh(self) -> None:
+        """Look at the job now; a final job is settled before this returns.
+
+        If the poller thread is settling it already, wait for that (reading a
+        stored result takes moments; ``SETTLE_WAIT_SECONDS`` bounds the wait).
+        """
         status = status_name(fact(self.job, "status", QUEUED))
-        if is_final(status):
-            self._finalize_soon()
-        else:
+        if not is_final(status):
             self._update(status=status)
+            return
+        with self._lock:
+            busy, self._finalizing = self._finalizing, True
+        if busy:
+            self._final.wait(self.SETTLE_WAIT_SECONDS)
+        else:
+            self._finalize()
 
     def _on_final(self) -> None:
         self._leave()

@@ -1,0 +1,144 @@
+"""``%%qrt_program`` (a cell becomes a runtime program) and ``%qrt_programs`` (the list)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from typing import Mapping
+
+from IPython.core.error import UsageError
+from IPython.core.magic import cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from ..program_source import ProgramSourceError, check_program_source, merge_metadata, metadata_from_docstring
+from . import args as qargs
+from .base import MagicsBase
+from .errors import runtime_exceptions, usage_errors
+from .lookup import existing_program, program_id
+from .render import first_line
+
+__all__ = ["ProgramMagics"]
+
+
+@magics_class
+class ProgramMagics(MagicsBase):
+    @magic_arguments()
+    @argument("name", nargs="?", metavar="NAME", help="the program's name (default: name: in the docstring)")
+    @qargs.program_flags
+    @cell_magic
+    def qrt_program(self, line, cell):
+        """Upload the cell as a runtime program and print its id; the cell is not run here.
+
+        The cell must define ``main(backend, user_messenger, **kwargs)``. Its
+        metadata comes from, weakest first: the cell's module docstring (a JSON
+        object, or ``key: value`` lines such as ``max_execution_time: 300`` or
+        ``parameters: {"properties": {...}}``, prose becoming the description),
+        ``--metadata`` (a dict variable or a JSON file), then the flags.
+        ``--update`` replaces the source and metadata of the program with that
+        name (or id), and uploads it if there is none yet: a cell with
+        ``--update`` can be re-run as often as it is edited.
+        """
+        args = self._parse(self.qrt_program, line)
+        try:
+            module = check_program_source(cell)
+            docstring = ast.get_docstring(module, clean=True)
+            metadata = metadata_from_docstring(docstring) if docstring else {}
+        except ProgramSourceError as exc:
+            raise UsageError(f"%%qrt_program: {exc}") from None
+        if args.metadata:
+            metadata = _merge(metadata, self._metadata_argument(args.metadata))
+        metadata = _merge(
+            metadata,
+            {
+                "name": args.name,
+                "description": args.description,
+                "max_execution_time": args.max_execution_time,
+                "version": args.version,
+            },
+        )
+        name = metadata.get("name")
+        if not name:
+            raise UsageError("the program needs a name: %%qrt_program NAME, or a 'name:' line in its docstring")
+        service = self._service()
+        with usage_errors(f"program {name!r}"):
+            program = existing_program(service, name) if args.update else None
+            if program is not None:
+                found_id = program_id(program) or name
+                if found_id == name and getattr(program, "name", name) != name:
+                    metadata["name"] = program.name  # NAME was the id: update, don't rename
+                service.update_program(found_id, data=cell, metadata=metadata)
+                verb, new_id = "Updated", found_id
+            else:
+                _check_new_program(service, name, metadata)
+                verb, new_id = "Uploaded", service.upload_program(data=cell, metadata=metadata)
+        print(f"{verb} program {name!r}: {new_id}")
+
+    def _metadata_argument(self, value: str) -> dict:
+        """``--metadata``: a variable (dict, or a path) in the user namespace, else a JSON file."""
+        if value.isidentifier() and value in self.shell.user_ns:
+            found = self.shell.user_ns[value]
+            if isinstance(found, Mapping):
+                return dict(found)
+            if not isinstance(found, (str, os.PathLike)):
+                raise UsageError(f"--metadata {value}: expected a dict or a JSON file path, got {type(found).__name__}")
+            value = os.fspath(found)
+        path = os.path.expanduser(value)
+        if not os.path.isfile(path):
+            raise UsageError(f"--metadata {value}: no such variable or file")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                loaded = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--metadata {value}: cannot read it as JSON: {first_line(exc)}") from None
+        if not isinstance(loaded, dict):
+            raise UsageError(f"--metadata {value}: the JSON must be an object of metadata fields")
+        return loaded
+
+    @magic_arguments()
+    @argument("--refresh", action="store_true", help="ask the service again instead of using its cache")
+    @line_magic
+    def qrt_programs(self, line):
+        """List the runtime programs of the active service (built-in and uploaded)."""
+        args = self._parse(self.qrt_programs, line)
+        service = self._service()
+        with usage_errors("%qrt_programs"):
+            programs = service.programs(refresh=args.refresh)
+            rows = [
+                (
+                    program_id(p),
+                    getattr(p, "name", ""),
+                    getattr(p, "version", "") or "",
+                    getattr(p, "max_execution_time", "") or "",
+                    first_line(getattr(p, "description", "") or "", limit=500),
+                )
+                for p in programs
+            ]
+        self._show_listing(
+            "Programs", service, ("program", "name", "version", "max time (s)", "description"), rows, empty="No programs. %%qrt_program NAME uploads one."
+        )
+
+
+def _merge(base: Mapping, override: Mapping) -> dict:
+    try:
+        return merge_metadata(base, override)
+    except ProgramSourceError as exc:
+        raise UsageError(f"%%qrt_program: {exc}") from None
+
+
+def _check_new_program(service, name: str, metadata: Mapping) -> None:
+    """Say in magic terms (flags, docstring lines) what an upload would refuse."""
+    missing = [field for field in ("description", "max_execution_time") if not metadata.get(field)]
+    if missing:
+        flags = " and ".join("--" + field.replace("_", "-") for field in missing)
+        lines = " and ".join(f"'{field}:'" for field in missing)
+        raise UsageError(f"program {name!r} needs {flags}, or {lines} lines in its docstring")
+    errors = runtime_exceptions()
+    try:
+        existing = service.program(name)
+    except errors.RuntimeProgramNotFound:
+        return
+    raise UsageError(
+        f"a program named {name!r} exists already ({program_id(existing)}); "
+        "add --update to replace it, or choose another name"
+    )
