@@ -23,7 +23,9 @@ library):
 * every other line is prose; without a ``description:`` field the prose is
   the description.
 
-Pure Python, no import beyond the standard library.
+The checks of the source and the merging of metadata are the runtime's own
+(``qrt_jupyter.runtime.programs.registry``), so a cell is refused for the same
+reasons an upload would be. Nothing here imports qiskit.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ from __future__ import annotations
 import ast
 import json
 import re
-from typing import Any, Mapping
+from typing import Any
+
+from .runtime.programs.registry import SPEC_KEYS as SPEC_FIELDS
+from .runtime.programs.registry import ProgramSourceError, merge_metadata, parse_source
 
 __all__ = [
     "ProgramSourceError",
@@ -43,39 +48,15 @@ __all__ = [
 
 TEXT_FIELDS = ("name", "description", "version")
 INT_FIELDS = ("max_execution_time",)
-SPEC_FIELDS = ("backend_requirements", "parameters", "return_values", "interim_results")
 FIELDS = TEXT_FIELDS + INT_FIELDS + SPEC_FIELDS + ("spec",)
 
 _FIELD_LINE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z _-]*?)\s*:(?:\s+(?P<value>.*)|\s*)$")
 
 
-class ProgramSourceError(ValueError):
-    """The source is not a runtime program or its docstring metadata is malformed.
-
-    The message is one line that says what is wrong and where.
-    """
-
-
 def check_program_source(source: str) -> ast.Module:
-    """Parse ``source`` and make sure it defines a top-level ``main`` function.
-
-    The runtime calls ``main(backend, user_messenger, **inputs)``; a program
-    without it would only fail later, in a worker, with a worse message.
-    Returns the parsed module so callers need not parse twice.
-    """
-    if not source.strip():
-        raise ProgramSourceError("the program source is empty")
-    try:
-        module = ast.parse(source)
-    except SyntaxError as exc:
-        raise ProgramSourceError(f"the program source is not valid Python: line {exc.lineno}: {exc.msg}") from None
-    if not any(
-        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "main" for node in module.body
-    ):
-        raise ProgramSourceError(
-            "the program defines no top-level main(backend, user_messenger, **kwargs) function"
-        )
-    return module
+    """Parse ``source`` and make sure it is a runtime program (the runtime's own check:
+    ``runtime.programs.registry.parse_source``); returns the parsed module."""
+    return parse_source(source)
 
 
 def metadata_from_source(source: str) -> dict[str, Any]:
@@ -125,34 +106,6 @@ def metadata_from_docstring(docstring: str) -> dict[str, Any]:
     if description and "description" not in metadata:
         metadata["description"] = description
     return metadata
-
-
-def merge_metadata(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` updated by ``override``, both in the runtime metadata format.
-
-    ``spec`` is merged key by key, and the spec fields may also be given at
-    the top level (as the upload keyword arguments are): they are moved into
-    ``spec``. ``None`` values in ``override`` do not erase ``base``.
-    """
-    merged = {key: value for key, value in base.items() if key != "spec"}
-    spec = dict(base.get("spec") or {})
-    for key, value in override.items():
-        if value is None:
-            continue
-        if key == "spec":
-            if not isinstance(value, Mapping):
-                raise ProgramSourceError("metadata 'spec' must be an object")
-            spec.update({k: v for k, v in value.items() if v is not None})
-        elif key in SPEC_FIELDS:
-            spec[key] = value
-        else:
-            merged[key] = value
-    for key in SPEC_FIELDS:  # older metadata files put them at the top level
-        if key in merged:
-            spec.setdefault(key, merged.pop(key))
-    if spec:
-        merged["spec"] = spec
-    return merged
 
 
 def _field_name(key: str) -> str:

@@ -122,7 +122,6 @@ def test_prefixed_names_go_to_the_registered_factory(monkeypatch):
     assert made_by_factory[-1] == "device_a"
     assert backend.num_qubits == 2
     assert make_backend("test:device_a") is backend  # cached like the local ones
-    assert BACKEND_FACTORIES["ibm"] == "qrt_jupyter.ibm.worker_backend:make_backend"
 
 
 def test_unknown_prefix_is_a_key_error_naming_the_prefix():

@@ -22,6 +22,7 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
 from qiskit_ibm_runtime.exceptions import IBMInputValueError
 
 from qrt_jupyter import Estimator, LocalRuntimeService, Options, RuntimeJob, Sampler, Session
+from qrt_jupyter.runtime.programs import DEFAULT_SHOTS
 
 SIMULATOR = "ibmq_qasm_simulator"
 
@@ -263,10 +264,10 @@ def test_options_reach_the_job(service):
     assert (job.inputs["shots"], job.inputs["optimization_level"]) == (32, 1)
     assert sampler.options.execution.shots == 64
     job.result()
-    # shots=None leaves the number to the program (its default, 1024)
+    # shots=None leaves the number to the program (its default, DEFAULT_SHOTS)
     job = Sampler(backend=SIMULATOR, options={"execution": {"shots": None}}).run(bell)
     assert "shots" not in job.inputs
-    assert job.result().metadata[0]["shots"] == 1024
+    assert job.result().metadata[0]["shots"] == DEFAULT_SHOTS
 
 
 def test_bad_inputs_are_refused_before_anything_is_queued(service):

@@ -7,6 +7,11 @@ error classes say in one line what went wrong. Names resolve lazily so that
 
 from importlib import import_module
 
+from qrt_jupyter.runtime.backends import register_backend_factory
+
+# ``ibm:<account>:<instance>:<device>`` backends: built in the local runtime's worker processes
+register_backend_factory("ibm", "qrt_jupyter.ibm.worker_backend:make_backend")
+
 _EXPORTS = {
     "connect": "qrt_jupyter.ibm.service",
     "IBMService": "qrt_jupyter.ibm.service",

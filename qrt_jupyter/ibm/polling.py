@@ -15,7 +15,8 @@ import logging
 import threading
 from typing import Any, Callable
 
-from qrt_jupyter.runtime.events import FINAL_STATUSES, JobEvent
+from qrt_jupyter.runtime.events import JobEvent
+from qrt_jupyter.status import FINAL_STATUSES
 
 logger = logging.getLogger(__name__)
 

@@ -261,6 +261,9 @@ class IBMService:
     def update_program(self, *args, **kwargs) -> None:
         return self.local.update_program(*args, **kwargs)
 
+    def upload_or_update_program(self, *args, **kwargs) -> str:
+        return self.local.upload_or_update_program(*args, **kwargs)
+
     def delete_program(self, program_id: str) -> None:
         return self.local.delete_program(program_id)
 

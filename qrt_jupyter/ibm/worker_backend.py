@@ -3,7 +3,8 @@
 IBM's cloud no longer runs uploaded programs, so ``IBMService.run("my-program")``
 runs ``main(backend, user_messenger, **inputs)`` in the local runtime with an
 IBM device as ``backend``. The local runtime builds that backend in its worker
-process through the factory hook ``BACKEND_FACTORIES["ibm"]``, i.e. by calling
+process through the backend factory this package registers for the prefix ``ibm``
+(``register_backend_factory`` in ``qrt_jupyter/ibm/__init__.py``), i.e. by calling
 :func:`make_backend` with the name ``ibm:<account>:<instance>:<backend>`` (see
 :mod:`.names`). The worker opens its own ``QiskitRuntimeService`` from the
 *saved* account, so no secret ever passes through the job store.
@@ -24,6 +25,7 @@ from typing import Any
 from qiskit.providers import JobStatus, JobV1
 from qiskit_ibm_runtime.ibm_backend import IBMBackend
 
+from .._compat import ibm_backend_client
 from .accounts import accounts_file, open_service
 from .names import CHANNELS, parse_backend_ref
 
@@ -62,8 +64,7 @@ class RunnableIBMBackend(IBMBackend):
         runnable = cls(
             configuration=backend.configuration(),
             service=backend.service,
-            api_client=backend._api_client,
-            instance=backend._instance,
+            **ibm_backend_client(backend),
             calibration_id=backend.calibration_id,
             physical_qubits=backend.physical_qubits,
             is_mock=backend.is_mock,

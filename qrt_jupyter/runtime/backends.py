@@ -14,7 +14,6 @@ Three audiences, three costs:
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import importlib.util
 import json
@@ -27,6 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+from .._compat import aer_default_configuration, load_fake_device_noise
+from .names import unknown
+
 SIMULATOR_NAME = "ibmq_qasm_simulator"
 """The ideal simulator keeps the name users of the old service know."""
 
@@ -34,10 +36,43 @@ SIMULATOR_NUM_QUBITS = 32
 """What the old cloud ``ibmq_qasm_simulator`` advertised. Aer's own default depends on the
 machine's memory, which would make the catalog (and ``least_busy``) differ between machines."""
 
-BACKEND_FACTORIES: dict[str, str] = {"ibm": "qrt_jupyter.ibm.worker_backend:make_backend"}
-"""Backends resolved outside this module: ``"<prefix>:<rest>"`` names are built by
-``factory(rest)``, the factory named here as ``"module:attr"`` and imported only when used,
-so the local runtime needs no account code unless a job asks for such a backend."""
+BACKEND_FACTORIES: dict[str, str] = {}
+"""Backends built outside the local runtime, by name prefix: a ``"<prefix>:<rest>"`` backend
+is ``factory(rest)``, the factory given as ``"module:function"`` by
+:func:`register_backend_factory` (``qrt_jupyter.ibm`` registers ``ibm``). The module is
+imported only when such a backend is built, in the worker that runs the job: the scheduler
+sends the worker the registration along with the job."""
+
+def register_backend_factory(prefix: str, target: str) -> None:
+    """Let ``"<prefix>:<rest>"`` backend names be built by ``target`` (``"module:function"``).
+
+    ``function(rest)`` returns the backend a program's ``main`` receives. The
+    target is a string, not the function, so that a worker process can import it.
+    """
+    module, sep, attr = target.partition(":")
+    if not prefix or ":" in prefix or not (module and sep and attr):
+        raise ValueError(f"register_backend_factory({prefix!r}, {target!r}): give a prefix without ':' "
+                         "and a target 'module:function'")
+    BACKEND_FACTORIES[prefix] = target
+
+
+def backend_factory(name: str) -> str | None:
+    """The registered ``"module:function"`` that builds backend ``name``; None for a local backend.
+
+    ``KeyError`` (naming the registered prefixes) for a prefixed name nobody registered.
+    """
+    prefix, sep, _ = name.partition(":")
+    if not sep:
+        return None
+    target = BACKEND_FACTORIES.get(prefix)
+    if target is None:
+        raise KeyError(
+            f"no backend factory for prefix {prefix!r} in backend name {name!r}; known prefixes: "
+            f"{', '.join(sorted(BACKEND_FACTORIES)) or 'none'} (the package that provides them "
+            "registers them when imported, e.g. qrt_jupyter.ibm)"
+        )
+    return target
+
 
 _FAKE_PACKAGE = "qiskit_ibm_runtime.fake_provider.backends"
 _BACKEND_NAME_RE = re.compile(r"""^\s*backend_name\s*=\s*["']([^"']+)["']""", re.M)
@@ -128,7 +163,8 @@ def make_backend(name: str):
     ``ibmq_qasm_simulator`` is an ideal ``AerSimulator``; ``fake_*`` names are the fake
     provider's V2 devices, whose ``run`` simulates with the device's noise model. Both
     support ``backend.run(circuits)`` and serve as ``mode`` of the V2 primitives.
-    ``"<prefix>:<rest>"`` names go to the factory registered in :data:`BACKEND_FACTORIES`.
+    ``"<prefix>:<rest>"`` names go to the factory registered for the prefix
+    (:func:`register_backend_factory`).
     Objects are cached: a warm worker must not rebuild a noise model for every job.
     """
     with _backends_lock:
@@ -140,27 +176,15 @@ def make_backend(name: str):
 
 
 def _build_backend(name: str):
-    prefix, sep, rest = name.partition(":")
-    if sep:
-        target = BACKEND_FACTORIES.get(prefix)
-        if target is None:
-            raise KeyError(
-                f"no backend factory for prefix {prefix!r} in backend name {name!r}; "
-                f"known prefixes: {', '.join(sorted(BACKEND_FACTORIES)) or 'none'}"
-            )
-        return _import_string(target)(rest)
+    target = backend_factory(name)
+    if target is not None:
+        return _import_string(target)(name.partition(":")[2])
     if name == SIMULATOR_NAME:
         return _make_simulator()
     info = catalog().get(name)
     if info is None or info.module is None:
-        raise KeyError(_unknown_backend_message(name))
+        raise KeyError(unknown("backend", name, catalog()))
     return _make_fake_device(info)
-
-
-def _unknown_backend_message(name: str) -> str:
-    close = difflib.get_close_matches(name, list(catalog()), n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return f"unknown backend {name!r}{hint} (the local runtime has {len(catalog())} backends)"
 
 
 def _import_string(target: str) -> Callable[..., Any]:
@@ -172,7 +196,7 @@ def _make_simulator():
     from qiskit_aer import AerSimulator
     from qiskit_aer.backends.backendconfiguration import AerBackendConfiguration
 
-    config = dict(AerSimulator._DEFAULT_CONFIGURATION)
+    config = aer_default_configuration()
     config.update(backend_name=SIMULATOR_NAME, n_qubits=SIMULATOR_NUM_QUBITS)
     return AerSimulator(configuration=AerBackendConfiguration.from_dict(config))
 
@@ -188,10 +212,7 @@ def _make_fake_device(info: BackendInfo):
             and getattr(value, "backend_name", None) == info.name
         ):
             device = value()
-            # A fake device puts its noise model into its options only on its first run();
-            # do it now, so options saved and restored around a job (worker_main) keep the noise.
-            if hasattr(device, "_setup_sim"):
-                device._setup_sim()
+            load_fake_device_noise(device)  # so options restored after each job keep the noise
             return device
     raise KeyError(f"backend {info.name!r}: no fake device class found in {info.module}")
 

@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-logger = logging.getLogger(__name__)
+from ..status import FINAL_STATUSES  # noqa: F401  (importable from here as before)
 
-FINAL_STATUSES = frozenset({"DONE", "ERROR", "CANCELLED"})
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

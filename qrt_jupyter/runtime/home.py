@@ -14,8 +14,11 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .events import FINAL_STATUSES, EventHub, JobEvent
-from .scheduler import Scheduler, settle_interrupted
+from ..status import CANCELLED, FINAL_STATUSES, QUEUED
+from . import codec
+from .events import EventHub, JobEvent
+from .recovery import settle_interrupted
+from .scheduler import Scheduler
 from .store import Store
 
 _homes: dict[Path, "RuntimeHome"] = {}
@@ -36,25 +39,6 @@ def open_home(path: str | os.PathLike | None = None) -> "RuntimeHome":
         if home is None:
             home = _homes[resolved] = RuntimeHome(resolved)
     return home
-
-
-_decoder = None
-
-
-def _decode(text: str):
-    """``json.loads(text, cls=RuntimeDecoder)`` with one shared decoder.
-
-    Building a ``JSONDecoder`` per call was half the cost of decoding a small
-    interim result. A decoder keeps no state between calls, so one serves all
-    threads (``json.loads`` itself shares one default decoder). Created on
-    first use: qiskit_ibm_runtime is not imported before it is needed.
-    """
-    global _decoder
-    if _decoder is None:
-        from qiskit_ibm_runtime import RuntimeDecoder
-
-        _decoder = RuntimeDecoder()
-    return _decoder.decode(text)
 
 
 class RuntimeHome:
@@ -105,7 +89,7 @@ class RuntimeHome:
                     info = catalog().get(backend)
                     return info.max_concurrency if info is not None else 1
 
-                self._scheduler = Scheduler(self.store, self.hub, self.path, resolve, capacity, _decode)
+                self._scheduler = Scheduler(self.store, self.hub, self.path, resolve, capacity)
             return self._scheduler
 
     def close(self) -> None:
@@ -126,16 +110,20 @@ class RuntimeHome:
     def my_token(self) -> str | None:
         return self._scheduler.token if self._scheduler is not None else None
 
+    def wake_scheduler(self) -> None:
+        """Let this process's scheduler, if it has one, look at the queues now (a session closed)."""
+        scheduler = self._scheduler
+        if scheduler is not None:
+            scheduler.wake(queues_changed=True)
+
     def cancel(self, job_id: str) -> None:
         if self._scheduler is not None and self._scheduler.cancel(job_id):
             return
-        row = self.store.get_job(job_id)
-        if row is None or row["status"] in FINAL_STATUSES:
+        status = self.store.job_status(job_id)
+        if status is None or status in FINAL_STATUSES:
             return
-        if row["status"] == "QUEUED" and self.store.set_status(
-            job_id, "CANCELLED", only_if=("QUEUED",), reason="cancelled", finished=time.time()
-        ):
-            self.hub.emit(JobEvent(job_id, "status", "CANCELLED"))
+        if status == QUEUED and self.store.cancel_queued(job_id):
+            self.hub.emit(JobEvent(job_id, "status", CANCELLED))
             return
         self.store.request_cancel(job_id)  # running in another process: its scheduler stops it
 
@@ -256,7 +244,7 @@ class StorePoller:
             interim_next, log_next = self._next[job_id]
         store, hub = self.home.store, self.home.hub
         for row in store.interim(job_id, interim_next):
-            hub.emit(JobEvent(job_id, "interim", _decode(row["data"]), row["time"], row["idx"]))
+            hub.emit(JobEvent(job_id, "interim", codec.decode(row["data"]), row["time"], row["idx"]))
             interim_next = row["idx"] + 1
         for row in store.logs(job_id, log_next):
             hub.emit(JobEvent(job_id, "log", row["text"], row["time"], row["idx"]))

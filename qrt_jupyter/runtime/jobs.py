@@ -7,12 +7,13 @@ a handle made in another kernel, or after a restart, tells the same truth.
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
-from .events import FINAL_STATUSES, JobEvent
+from ..status import FINAL_STATUSES
+from . import codec
+from .events import JobEvent
 
 if TYPE_CHECKING:  # pragma: no cover
     from .service import LocalRuntimeService
@@ -50,8 +51,7 @@ class _Stream:
     def __call__(self, event: JobEvent) -> None:
         if event.kind == "interim" and event.index >= self.next_index:
             self.next_index = event.index + 1
-            data = event.data if self.decoder is None else self.job._decode(
-                json.dumps(event.data, cls=_encoder()), self.decoder)
+            data = event.data if self.decoder is None else self.job._decode(codec.encode(event.data), self.decoder)
             self.callback(self.job.job_id(), data)
         elif event.kind == "status" and event.data in FINAL_STATUSES:
             if event.data == "DONE":  # the old API hands the final result to the callback too
@@ -59,33 +59,13 @@ class _Stream:
             self.unsubscribe()
 
 
-def _plain_decode(raw: Any) -> Any:
-    """``ResultDecoder.decode`` with the home's shared ``RuntimeDecoder``."""
-    from .home import _decode
-
-    if isinstance(raw, (bytes, bytearray)):
-        raw = raw.decode("utf-8")
-    if not isinstance(raw, str):
-        return raw
-    try:
-        return _decode(raw)
-    except json.JSONDecodeError:
-        return raw  # a program may return plain, non-JSON text
-
-
-def _encoder():
-    from qiskit_ibm_runtime import RuntimeEncoder
-
-    return RuntimeEncoder
-
-
 class RuntimeJob:
     """A job submitted to :class:`~qrt_jupyter.LocalRuntimeService` (the seeds' ``RuntimeJob``)."""
 
     def __init__(self, service: "LocalRuntimeService", row, result_decoder=None):
         self._service = service
-        self._home = service._home
-        self._store = service._home.store
+        self._home = service.runtime_home
+        self._store = self._home.store
         self._job_id = row["id"]
         self._program_id = row["program_id"]
         self._backend_name = row["backend"]
@@ -121,9 +101,7 @@ class RuntimeJob:
     def inputs(self) -> dict:
         """The inputs the job was submitted with, decoded (circuits as circuits)."""
         if self._inputs is None:
-            from qiskit_ibm_runtime import RuntimeDecoder
-
-            self._inputs = json.loads(self._store.job_blob(self._job_id, "inputs") or "{}", cls=RuntimeDecoder)
+            self._inputs = codec.decode(self._store.job_blob(self._job_id, "inputs") or "{}")
         return self._inputs
 
     def backend(self):
@@ -212,7 +190,7 @@ class RuntimeJob:
         from .results import ResultDecoder
 
         if decoder is None or decoder is ResultDecoder:
-            return _plain_decode
+            return codec.decode_lenient
         return decoder.decode
 
     def wait_for_final_state(self, timeout: float | None = None) -> None:

@@ -6,6 +6,8 @@ import json
 import threading
 from typing import Any
 
+from . import codec
+
 
 class UserMessenger:
     """Sends interim results from a running program back to the runtime.
@@ -24,9 +26,7 @@ class UserMessenger:
 
     def publish(self, message: Any, encoder: type[json.JSONEncoder] | None = None, final: bool = False) -> None:
         """Publish an interim result (or, with ``final=True``, the job's result)."""
-        if encoder is None:
-            from qiskit_ibm_runtime import RuntimeEncoder as encoder
-        text = json.dumps(message, cls=encoder)
+        text = codec.encode(message, encoder)
         if final:
             self.final_result = text
             return

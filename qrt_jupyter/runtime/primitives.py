@@ -40,6 +40,7 @@ import warnings
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
+from .programs import DEFAULT_SHOTS
 from .session import Session, _service_of, backend_name_of, current_session
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -65,11 +66,12 @@ class ExecutionOptions:
 
     ``shots``: samples per circuit (for the estimator: per measured basis, and
     the V2 estimator's precision 1/sqrt(shots) when no precision is given).
-    4000 is the seeds' default. ``None`` leaves it to the program; the
-    estimator then computes exact values on the ideal simulator.
+    The default is :data:`qrt_jupyter.runtime.programs.DEFAULT_SHOTS`. ``None``
+    leaves it to the program; the estimator then computes exact values on the
+    ideal simulator.
     """
 
-    shots: int = 4000
+    shots: int | None = DEFAULT_SHOTS
 
 
 @dataclass(slots=True)

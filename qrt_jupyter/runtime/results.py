@@ -9,12 +9,12 @@ of these classes, the same way ``qiskit_ibm_runtime`` did.
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from qiskit.result import Result
-from qiskit_ibm_runtime import RuntimeDecoder
+
+from . import codec
 
 
 class ResultDecoder:
@@ -26,14 +26,7 @@ class ResultDecoder:
 
     @classmethod
     def decode(cls, raw: Any) -> Any:
-        if isinstance(raw, (bytes, bytearray)):
-            raw = raw.decode("utf-8")
-        if isinstance(raw, str):
-            try:
-                return json.loads(raw, cls=RuntimeDecoder)
-            except json.JSONDecodeError:
-                return raw  # a program may return plain, non-JSON text
-        return raw
+        return codec.decode_lenient(raw)  # a program may return plain, non-JSON text
 
 
 def _is_primitive_result(value: Any) -> bool:

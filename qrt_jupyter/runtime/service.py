@@ -15,11 +15,17 @@ import json
 import time
 from typing import Any, Callable
 
+from . import codec
 from .events import JobEvent
 from .home import open_home
 from .ids import new_job_id, new_program_id, new_session_id
+from .names import unknown
 from .options import RuntimeOptions
 from .programs import registry
+
+
+RECENT_JOBS = 50
+"""How many of the newest jobs an unknown job id is compared with."""
 
 
 def _exc(name: str):
@@ -63,6 +69,12 @@ class LocalRuntimeService:
         """The directory holding this runtime's store."""
         return self._home.path
 
+    @property
+    def runtime_home(self):
+        """This process's :class:`~.home.RuntimeHome` of that directory: its store, event hub and
+        scheduler, shared by every service on the same home (what ``RuntimeJob`` reads)."""
+        return self._home
+
     def close(self) -> None:
         """Stop this process's scheduler and worker processes for this home (see ``RuntimeHome.close``)."""
         self._home.close()
@@ -91,10 +103,8 @@ class LocalRuntimeService:
             return program
         row = self._home.store.get_program(program_id)
         if row is None:
-            names = ", ".join(p.program_id for p in self.programs()[:8])
-            raise _exc("RuntimeProgramNotFound")(
-                f"Program not found: '{program_id}'. Available programs: {names} (see service.programs())."
-            )
+            known = [name for p in self.programs() for name in (p.program_id, p.name)]
+            raise _exc("RuntimeProgramNotFound")(unknown("program", program_id, known))
         return registry.from_row(row)
 
     def pprint_programs(self, refresh: bool = False, detailed: bool = False, limit: int = 20, skip: int = 0) -> None:
@@ -174,6 +184,27 @@ class LocalRuntimeService:
             raise _exc("IBMInputValueError")(f"A program named '{meta['name']}' already exists.")
         self._home.store.update_program(program.program_id, meta["name"], source, json.dumps(meta))
 
+    def upload_or_update_program(self, data: str, metadata: dict | str | None = None,
+                                 name: str | None = None, **fields: Any) -> str:
+        """Update the uploaded program called ``name`` (or with that id), else upload it; its id.
+
+        ``name`` defaults to the metadata's ``name``. What ``%%qrt_program --update``
+        does, so a cell can be re-run as often as it is edited. When ``name`` is the
+        program's id the program keeps its name. ``fields`` are those of
+        :meth:`upload_program` (``description``, ``max_execution_time``, ...).
+        A built-in program cannot be updated (``IBMNotAuthorizedError``).
+        """
+        meta = registry.load_metadata(metadata)
+        key = name or meta.get("name")
+        if not key:
+            raise _exc("IBMInputValueError")("The program needs a name: give name= or a 'name' in metadata.")
+        try:
+            program = self.program(key)
+        except _exc("RuntimeProgramNotFound"):
+            return self.upload_program(data, metadata=meta, name=key, **fields)
+        self.update_program(program.program_id, data=data, metadata=meta, name=program.name, **fields)
+        return program.program_id
+
     def delete_program(self, program_id: str) -> None:
         program = self._uploaded(program_id, "deleted")
         self._home.store.delete_program(program.program_id)
@@ -206,21 +237,19 @@ class LocalRuntimeService:
         """A backend by name; no name: the least busy."""
         if name is None:
             return self.least_busy()
-        from .backends import BACKEND_FACTORIES, BackendInfo, LocalBackend, catalog
+        from .backends import BackendInfo, LocalBackend, backend_factory, catalog
 
         info = catalog().get(name)
-        prefix, sep, _ = name.partition(":")
-        if info is None and sep and prefix in BACKEND_FACTORIES:
+        if info is None and ":" in name:
+            try:
+                backend_factory(name)
+            except KeyError as exc:  # no package registered the prefix
+                raise _unknown_backend_error()(exc.args[0]) from None
             # built in the worker by its factory (e.g. an IBM device for an uploaded program);
             # its size is not known here, so qubit checks are the factory's business
             info = BackendInfo(name=name, num_qubits=0, simulator=False, max_concurrency=1)
         if info is None:
-            names = list(catalog())
-            close = [n for n in names if name.lower().replace("ibmq_", "").replace("ibm_", "") in n][:5]
-            hint = ", ".join(close or names[:6])
-            raise _unknown_backend_error()(
-                f"Unknown backend '{name}'. Try one of: {hint} (service.backends() lists all {len(names)})."
-            )
+            raise _unknown_backend_error()(unknown("backend", name, catalog()))
         return LocalBackend(info, self._pending_for(name), self)
 
     def _pending_for(self, name: str) -> Callable[[], int]:
@@ -256,8 +285,6 @@ class LocalRuntimeService:
         session_id: str | None = None,
     ):
         """Validate, record and queue a job; return its :class:`RuntimeJob` at once."""
-        from qiskit_ibm_runtime import RuntimeEncoder
-
         from .jobs import RuntimeJob
 
         program = self.program(program_id)
@@ -294,12 +321,12 @@ class LocalRuntimeService:
             )
 
         try:
-            inputs_text = json.dumps(inputs, cls=RuntimeEncoder)
+            inputs_text = codec.encode(inputs)
         except (TypeError, ValueError) as exc:
             raise _exc("IBMInputValueError")(
                 f"Inputs of program '{program.program_id}' cannot be serialized: {exc}."
             ) from None
-        registry.validate_inputs(program, json.loads(inputs_text))
+        registry.validate_inputs(program, codec.json_form(inputs_text))
 
         limit = program.max_execution_time
         if opts.max_execution_time is not None:
@@ -352,10 +379,8 @@ class LocalRuntimeService:
         self._home.check_orphans()
         row = self._home.store.get_job(job_id)
         if row is None:
-            raise _exc("RuntimeJobNotFound")(
-                f"Job not found: '{job_id}'. service.jobs() lists recent jobs of this runtime "
-                f"(home {self._home.path})."
-            )
+            recent = [r["id"] for r in self._home.store.list_jobs(limit=RECENT_JOBS)]
+            raise _exc("RuntimeJobNotFound")(unknown("job", job_id, recent))
         decoder = registry.builtin_decoder(row["program_id"])
         return RuntimeJob(self, row, result_decoder=decoder)
 
@@ -398,8 +423,7 @@ class LocalRuntimeService:
     def close_session(self, session_id: str) -> None:
         self._session_row(session_id)
         self._home.store.close_session(session_id)
-        if self._home._scheduler is not None:
-            self._home._scheduler.wake()  # its queued jobs lose their priority now
+        self._home.wake_scheduler()  # its queued jobs lose their priority now
 
     def session_details(self, session_id: str) -> dict:
         row = self._session_row(session_id)

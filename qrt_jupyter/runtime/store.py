@@ -17,7 +17,9 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
+
+from ..status import CANCELLED, FINAL_STATUSES, PENDING_STATUSES, QUEUED, RUNNING
 
 SCHEMA_VERSION = 1
 
@@ -95,6 +97,26 @@ JOB_COLUMNS = (
     "cancel_requested",
 )
 _JOB_SELECT = ", ".join(JOB_COLUMNS)
+
+
+def _sql_set(statuses) -> str:
+    """A status group of :mod:`qrt_jupyter.status` as an SQL ``IN`` list (constant names only)."""
+    return "(" + ",".join(f"'{name}'" for name in sorted(statuses)) + ")"
+
+
+_PENDING = _sql_set(PENDING_STATUSES)
+_FINAL = _sql_set(FINAL_STATUSES)
+
+_QUEUED_IN_ORDER = """
+    SELECT j.id, j.backend, j.owner, j.session_id,
+           CASE WHEN s.state = 'open' AND (s.max_time IS NULL OR s.created + s.max_time > ?)
+                THEN 0 ELSE 1 END AS prio
+    FROM jobs j LEFT JOIN sessions s ON s.id = j.session_id
+    WHERE j.status = ?
+    ORDER BY prio, j.rowid
+"""
+"""Queued jobs in scheduling order: jobs of open, unexpired sessions first, then first come first
+served. Parameters: now, the QUEUED status."""
 
 
 _ROWS_PER_STATEMENT = 200
@@ -213,7 +235,7 @@ class Store:
         now = time.time()
         fields.setdefault("created", now)
         fields.setdefault("updated", now)
-        fields.setdefault("status", "QUEUED")
+        fields.setdefault("status", QUEUED)
         names = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
         with self.tx() as c:
@@ -257,18 +279,15 @@ class Store:
             where.append("status=?")
             args.append(status)
         if pending is True:
-            where.append("status IN ('QUEUED','RUNNING')")
+            where.append(f"status IN {_PENDING}")
         elif pending is False:
-            where.append("status IN ('DONE','ERROR','CANCELLED')")
+            where.append(f"status IN {_FINAL}")
         sql = f"SELECT {_JOB_SELECT} FROM jobs"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?"
         args += [-1 if limit is None else int(limit), int(skip)]
         return self._read(sql, args)
-
-    def count_jobs(self) -> int:
-        return self._read("SELECT count(*) FROM jobs")[0][0]
 
     def delete_job(self, job_id: str) -> bool:
         with self.tx() as c:
@@ -294,32 +313,70 @@ class Store:
         with self.tx() as c:
             return c.execute(sql, args).rowcount > 0
 
+    # -- the queues: cancelling, claiming, counting -------------------------------
+    def cancel_queued(self, job_id: str) -> bool:
+        """Cancel a job that has not started; False if it is running or final already."""
+        return self.set_status(job_id, CANCELLED, only_if=(QUEUED,), reason="cancelled", finished=time.time())
+
     def request_cancel(self, job_id: str) -> None:
+        """Ask the process that runs the job to stop it (it reads :meth:`cancel_requests`)."""
         with self.tx() as c:
             c.execute("UPDATE jobs SET cancel_requested=1, updated=? WHERE id=?", (time.time(), job_id))
 
+    def cancel_requests(self, owner: str) -> list[str]:
+        """Running jobs of ``owner`` that another process asked to cancel."""
+        rows = self._read("SELECT id FROM jobs WHERE status=? AND cancel_requested=1 AND owner=?",
+                          (RUNNING, owner))
+        return [row["id"] for row in rows]
+
     def queued_jobs(self) -> list[sqlite3.Row]:
         """Every queued job in scheduling order: open sessions first, then FIFO."""
-        now = time.time()
-        return self._read(
-            """
-            SELECT j.id, j.backend, j.owner, j.session_id,
-                   CASE WHEN s.state = 'open' AND (s.max_time IS NULL OR s.created + s.max_time > ?)
-                        THEN 0 ELSE 1 END AS prio
-            FROM jobs j LEFT JOIN sessions s ON s.id = j.session_id
-            WHERE j.status = 'QUEUED'
-            ORDER BY prio, j.rowid
-            """,
-            (now,),
-        )
+        return self._read(_QUEUED_IN_ORDER, (time.time(), QUEUED))
+
+    def claim_queued(self, owner: str, capacity: Callable[[str], int], most: int) -> list[str]:
+        """Move up to ``most`` queued jobs to RUNNING for ``owner``, in scheduling order; their ids.
+
+        One transaction, so two processes sharing the home never claim the same job
+        or overfill a backend: a backend whose running jobs reach ``capacity(backend)``
+        takes no more, and a backend whose next job belongs to another live owner is
+        left to that owner (it runs its own jobs; jobs of dead owners are anyone's).
+        """
+        if most <= 0:
+            return []
+        claimed: list[str] = []
+        with self.tx() as c:
+            queued = c.execute(_QUEUED_IN_ORDER, (time.time(), QUEUED)).fetchall()
+            if not queued:
+                return claimed
+            running = dict(c.execute(
+                "SELECT backend, count(*) FROM jobs WHERE status=? GROUP BY backend", (RUNNING,)).fetchall())
+            live = {row[0] for row in c.execute("SELECT token FROM owners").fetchall()}
+            blocked: set[str] = set()
+            now = time.time()
+            for row in queued:
+                backend = row["backend"]
+                if backend in blocked:
+                    continue
+                if running.get(backend, 0) >= capacity(backend):
+                    blocked.add(backend)
+                    continue
+                if row["owner"] != owner and row["owner"] in live:
+                    blocked.add(backend)  # another process's job is next here; it will run it
+                    continue
+                c.execute("UPDATE jobs SET status=?, owner=?, started=?, updated=? WHERE id=? AND status=?",
+                          (RUNNING, owner, now, now, row["id"], QUEUED))
+                running[backend] = running.get(backend, 0) + 1
+                claimed.append(row["id"])
+                if len(claimed) >= most:
+                    break
+        return claimed
 
     def running_jobs(self) -> list[sqlite3.Row]:
-        return self._read(f"SELECT {_JOB_SELECT} FROM jobs WHERE status='RUNNING'")
+        return self._read(f"SELECT {_JOB_SELECT} FROM jobs WHERE status=?", (RUNNING,))
 
     def pending_counts(self) -> dict[str, int]:
-        rows = self._read(
-            "SELECT backend, count(*) FROM jobs WHERE status IN ('QUEUED','RUNNING') GROUP BY backend"
-        )
+        """Queued and running jobs per backend: what a backend's ``status().pending_jobs`` says."""
+        rows = self._read(f"SELECT backend, count(*) FROM jobs WHERE status IN {_PENDING} GROUP BY backend")
         return {backend: n for backend, n in rows}
 
     def jobs_updated_since(self, since: float) -> list[sqlite3.Row]:
@@ -328,10 +385,6 @@ class Store:
         )
 
     # -- interim results and logs -------------------------------------------
-    def add_interim(self, rows: list[tuple[str, int, str, float]]) -> None:
-        with self.tx() as c:
-            c.executemany("INSERT OR REPLACE INTO interim (job_id, idx, data, time) VALUES (?,?,?,?)", rows)
-
     def interim(self, job_id: str, start: int = 0) -> list[sqlite3.Row]:
         return self._read(
             "SELECT idx, data, time FROM interim WHERE job_id=? AND idx>=? ORDER BY idx", (job_id, start)
@@ -339,12 +392,6 @@ class Store:
 
     def interim_count(self, job_id: str) -> int:
         return self._read("SELECT count(*) FROM interim WHERE job_id=?", (job_id,))[0][0]
-
-    def add_logs(self, rows: list[tuple[str, int, str, str, float]]) -> None:
-        with self.tx() as c:
-            c.executemany(
-                "INSERT OR REPLACE INTO logs (job_id, idx, stream, text, time) VALUES (?,?,?,?,?)", rows
-            )
 
     def logs(self, job_id: str, start: int = 0) -> list[sqlite3.Row]:
         return self._read(

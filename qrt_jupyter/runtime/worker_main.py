@@ -3,9 +3,10 @@
 Workers are started with ``subprocess`` rather than ``multiprocessing`` so that
 a user's script or notebook is never re-imported in the child (the spawn
 start method would re-run an unguarded ``__main__``). The parent passes one end
-of a socket pair as file descriptor FD; messages are pickled tuples:
+of a socket pair as file descriptor FD; messages are pickled tuples in the
+frames of :mod:`.frames`:
 
-    parent → worker: ("run", job_id, kind, ref, backend_name, inputs_json, log_level)
+    parent → worker: ("run", job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level)
                      ("stop",)
     worker → parent: ("ready", pid), ("interim", job_id, json), ("log", job_id, stream, text),
                      ("result", job_id, json), ("error", job_id, traceback_text), ("idle", job_id)
@@ -16,18 +17,18 @@ does not pay for a process start. It exits when the parent goes away.
 
 from __future__ import annotations
 
-import copy
 import importlib
 import io
-import json
 import linecache
 import logging
 import os
+import socket
 import sys
 import threading
 import time
 import traceback
-from multiprocessing.connection import Connection
+
+from .frames import FrameReader, FrameWriter
 
 
 class _ConnStream(io.TextIOBase):
@@ -84,10 +85,10 @@ def _format_error(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, tb)).rstrip()
 
 
-def run_job(send, job_id, kind, ref, backend_name, inputs_json, log_level) -> None:
-    from qiskit_ibm_runtime import RuntimeDecoder, RuntimeEncoder
-
-    from .backends import make_backend
+def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level) -> None:
+    from .._compat import options_restored
+    from . import codec
+    from .backends import make_backend, register_backend_factory
     from .messenger import UserMessenger
 
     out, err = _ConnStream(send, job_id, "stdout"), _ConnStream(send, job_id, "stderr")
@@ -103,15 +104,13 @@ def run_job(send, job_id, kind, ref, backend_name, inputs_json, log_level) -> No
         messenger = UserMessenger(send, job_id)
         try:
             main = _load_main(kind, ref, job_id)
+            if backend_factory is not None:  # registered in the client; its module is imported here
+                register_backend_factory(backend_name.partition(":")[0], backend_factory)
             backend = make_backend(backend_name)
+            inputs = codec.decode(inputs_json) if inputs_json else {}
             # backends are cached per worker; a program's set_options() must not outlive its job
-            saved_options = copy.copy(getattr(backend, "_options", None))
-            inputs = json.loads(inputs_json, cls=RuntimeDecoder) if inputs_json else {}
-            try:
+            with options_restored(backend):
                 value = main(backend, messenger, **inputs)
-            finally:
-                if saved_options is not None:
-                    backend._options = saved_options
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from user code too
             out.flush()
             err.flush()
@@ -123,7 +122,7 @@ def run_job(send, job_id, kind, ref, backend_name, inputs_json, log_level) -> No
             text = messenger.final_result
         else:
             try:
-                text = json.dumps(value, cls=RuntimeEncoder)
+                text = codec.encode(value)
             except Exception as exc:
                 send(("error", job_id, f"The program's return value could not be serialized: "
                                        f"{type(exc).__name__}: {exc}"))
@@ -148,8 +147,8 @@ def _prewarm() -> None:
     """
     try:
         from qiskit import QuantumCircuit
-        from qiskit_ibm_runtime import RuntimeDecoder, RuntimeEncoder
 
+        from . import codec
         from .backends import SIMULATOR_NAME, make_backend
         from .programs.builtin import BUILTIN_PROGRAMS
 
@@ -159,11 +158,10 @@ def _prewarm() -> None:
         # compiled by the cached pass manager, sampled by Aer, the result encoded
         circuit = QuantumCircuit(1, 1)
         circuit.measure(0, 0)
-        inputs = json.loads(json.dumps({"pubs": [(circuit,)], "shots": 1}, cls=RuntimeEncoder),
-                            cls=RuntimeDecoder)
+        inputs = codec.decode(codec.encode({"pubs": [(circuit,)], "shots": 1}))
         sampler = importlib.import_module(BUILTIN_PROGRAMS["sampler"])
         result = sampler.main(make_backend(SIMULATOR_NAME), _Silent(), **inputs)
-        json.dumps(result, cls=RuntimeEncoder)
+        codec.encode(result)
     except Exception:
         pass
 
@@ -175,12 +173,9 @@ class _Silent:
         pass
 
 
-def serve(conn: Connection) -> None:
-    lock = threading.Lock()
-
-    def send(message) -> None:
-        with lock:
-            conn.send(message)
+def serve(sock: socket.socket) -> None:
+    send = FrameWriter(sock).send
+    inbox = FrameReader(sock.fileno())
 
     # warm up: pay for these imports once, before the first job
     import qiskit  # noqa: F401
@@ -190,11 +185,11 @@ def serve(conn: Connection) -> None:
     send(("ready", os.getpid()))
     warmed = False
     while True:
-        if not warmed and not conn.poll(0):  # first idle moment: pay the next first job's costs
+        if not warmed and not inbox.poll(0):  # first idle moment: pay the next first job's costs
             _prewarm()
             warmed = True
         try:
-            message = conn.recv()
+            message = inbox.read_one()
         except (EOFError, OSError):
             return
         if message[0] == "stop":
@@ -206,11 +201,11 @@ def serve(conn: Connection) -> None:
 
 def main(argv: list[str]) -> None:
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
-    conn = Connection(int(argv[1]))
+    sock = socket.socket(fileno=int(argv[1]))
     try:
-        serve(conn)
+        serve(sock)
     finally:
-        conn.close()
+        sock.close()
 
 
 if __name__ == "__main__":

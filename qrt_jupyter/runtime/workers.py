@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import socket
-import struct
 import subprocess
 import sys
 import threading
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable
+
+from .frames import FrameReader, FrameWriter
 
 logger = logging.getLogger(__name__)
 
@@ -41,56 +40,6 @@ def _widen(sock: socket.socket) -> None:
             sock.setsockopt(socket.SOL_SOCKET, option, SOCKET_BUFFER)
         except OSError:  # a platform that refuses: the default still works, only slower
             pass
-
-
-class FrameReader:
-    """Reads the worker's ``Connection.send`` frames off the socket, many per system call.
-
-    ``Connection.recv`` makes two blocking reads per message, and each gives up
-    the GIL; while the kernel's other threads (the drain, the event hub, a
-    widget's pump) are busy, taking it back costs up to a switch interval every
-    time. A program publishing in a tight loop then waits on a full socket for
-    the client's reader, so watching a job made the job itself slower. Here one
-    read takes whatever has arrived and every whole frame in it is decoded while
-    the GIL is held. The wire format is ``Connection``'s: a 4-byte big-endian
-    length (-1 and then 8 bytes for huge frames), then the pickle.
-    """
-
-    CHUNK = 1 << 20
-
-    def __init__(self, fd: int):
-        self._fd = fd
-        self._buffer = bytearray()
-
-    def read(self) -> list | None:
-        """Every whole message available, blocking until there is one; None at end of stream."""
-        while True:
-            messages = self._frames()
-            if messages:
-                return messages
-            chunk = os.read(self._fd, self.CHUNK)
-            if not chunk:
-                return None
-            self._buffer += chunk
-
-    def _frames(self) -> list:
-        buffer, pos, end, out = self._buffer, 0, len(self._buffer), []
-        while end - pos >= 4:
-            (size,) = struct.unpack_from("!i", buffer, pos)
-            header = 4
-            if size == -1:
-                if end - pos < 12:
-                    break
-                (size,) = struct.unpack_from("!Q", buffer, pos + 4)
-                header = 12
-            start = pos + header
-            if end - start < size:
-                break
-            out.append(pickle.loads(buffer[start:start + size]))
-            pos = start + size
-        if pos:
-            del buffer[:pos]
-        return out
 
 
 class Worker:
@@ -115,17 +64,17 @@ class Worker:
                 close_fds=True,
             )
         child_sock.close()
-        self.conn = Connection(parent_sock.detach())
+        self._sock = parent_sock
+        self._writer = FrameWriter(parent_sock)
         self.pid = self.process.pid
         self.job_id: str | None = None
         self.killed = False
-        self._send_lock = threading.Lock()
         self._on_message = on_message
         self._reader = threading.Thread(target=self._read, name=f"qrt-worker-{self.pid}", daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
-        reader = FrameReader(self.conn.fileno())
+        reader = FrameReader(self._sock.fileno())
         while True:
             try:
                 messages = reader.read()
@@ -136,14 +85,15 @@ class Worker:
             for message in messages:
                 self._on_message(self, message)
         code = self.process.wait()
+        self._sock.close()
         self._on_message(self, ("exit", code))
 
     def send(self, message: tuple) -> bool:
+        """Send a message to the worker; False if it is gone."""
         try:
-            with self._send_lock:
-                self.conn.send(message)
+            self._writer.send(message)
             return True
-        except (OSError, ValueError):
+        except OSError:
             return False
 
     def kill(self) -> None:

@@ -13,7 +13,7 @@ from multiprocessing.connection import Connection
 import pytest
 
 from qrt_jupyter.runtime.store import Store
-from qrt_jupyter.runtime.workers import FrameReader
+from qrt_jupyter.runtime.frames import FrameReader
 
 
 def _pair():

@@ -135,15 +135,15 @@ def test_bad_inputs_name_the_parameter_and_queue_nothing(svc):
 
 
 def test_unknown_program_backend_and_job(svc):
-    with pytest.raises(RuntimeProgramNotFound, match="Program not found: 'nope'"):
+    with pytest.raises(RuntimeProgramNotFound, match="unknown program 'nope'"):
         svc.run("nope", {})
-    with pytest.raises(IBMInputValueError, match="Unknown backend 'ibmq_nowhere'"):
+    with pytest.raises(IBMInputValueError, match="unknown backend 'ibmq_nowhere'"):
         svc.run("hello-world", {}, options={"backend_name": "ibmq_nowhere"})
     from qiskit.providers.exceptions import QiskitBackendNotFoundError
 
     with pytest.raises(QiskitBackendNotFoundError, match="fake_manila"):
         svc.backend("manila")  # suggests the name that exists
-    with pytest.raises(RuntimeJobNotFound, match="Job not found"):
+    with pytest.raises(RuntimeJobNotFound, match="unknown job 'doesnotexist'"):
         svc.job("doesnotexist")
     with pytest.raises(IBMInputValueError, match="Unknown run option"):
         svc.run("hello-world", {}, options={"backend_nme": "fake_manila"})

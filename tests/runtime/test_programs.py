@@ -79,7 +79,7 @@ def test_update_and_delete(service):
     service.update_program(program_id, data=LOOP.replace("starting", "beginning"))
     assert "beginning" in service.program(program_id).data
     service.delete_program(program_id)
-    with pytest.raises(RuntimeProgramNotFound, match="Available programs: hello-world"):
+    with pytest.raises(RuntimeProgramNotFound, match="Known programs: hello-world"):
         service.program(program_id)
 
 

@@ -3,6 +3,12 @@
 Every check here runs in the client, before anything is stored or queued, so a
 mistake is reported at the line that made it (``upload_program`` or ``run``)
 with a message that names the problem, instead of as a failed job later.
+
+The checks of a program's source (:func:`parse_source`) and the merging of
+metadata (:func:`merge_metadata`) are the only ones: ``%%qrt_program``
+(through ``qrt_jupyter.program_source``) uses them too. They raise
+:class:`ProgramSourceError`, a ``ValueError`` that needs no qiskit import; the
+service turns it into the client's ``IBMInputValueError``.
 """
 
 from __future__ import annotations
@@ -13,13 +19,17 @@ import os
 import re
 from datetime import datetime, timezone
 from importlib import import_module
-from typing import Any
+from typing import Any, Mapping
 
 from .builtin import BUILTIN_PROGRAMS
 
 REQUIRED_METADATA = ("name", "description", "max_execution_time")
 SPEC_KEYS = ("backend_requirements", "parameters", "return_values", "interim_results")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+class ProgramSourceError(ValueError):
+    """A program's source or metadata is not acceptable; the message is one line saying why."""
 
 
 def _input_error(message: str) -> Exception:
@@ -136,50 +146,88 @@ def read_source(data: str) -> str:
     )
 
 
-def check_source(source: str) -> None:
-    """Compile without running: a syntax error names its line; ``main`` must exist."""
+def parse_source(source: str) -> ast.Module:
+    """Parse without running: the source must be Python with a top-level ``main`` that takes
+    ``(backend, user_messenger, **kwargs)``; returns the module so callers need not parse twice.
+
+    The runtime calls ``main(backend, user_messenger, **inputs)`` in a worker; a
+    program without it would only fail there, later and with a worse message.
+    """
+    if not source.strip():
+        raise ProgramSourceError("the program source is empty")
     try:
         tree = ast.parse(source, filename="<program>")
     except SyntaxError as exc:
-        raise _input_error(f"Program source has a syntax error on line {exc.lineno}: {exc.msg}.") from None
+        raise ProgramSourceError(
+            f"the program source is not valid Python: syntax error on line {exc.lineno}: {exc.msg}") from None
     mains = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main"]
     if not mains:
-        raise _input_error(
-            "Program source defines no top-level main(backend, user_messenger, **kwargs) function."
-        )
+        raise ProgramSourceError("the program defines no top-level main(backend, user_messenger, **kwargs) function")
     args = mains[0].args
-    if len(args.posonlyargs) + len(args.args) < 2:
-        raise _input_error("Program main() must accept (backend, user_messenger, **kwargs).")
+    if len(args.posonlyargs) + len(args.args) < 2 and args.vararg is None:
+        raise ProgramSourceError("the program's main() must accept (backend, user_messenger, **kwargs)")
+    return tree
+
+
+def check_source(source: str) -> None:
+    """:func:`parse_source`, failing with the client's ``IBMInputValueError``."""
+    try:
+        parse_source(source)
+    except ProgramSourceError as exc:
+        raise _input_error(_sentence(exc)) from None
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def load_metadata(metadata: dict | str | None) -> dict:
     if metadata is None:
         return {}
     if isinstance(metadata, dict):
-        return json.loads(json.dumps(metadata))  # a private copy, and proof it is JSON
-    if isinstance(metadata, str) and os.path.isfile(metadata):
+        loaded = json.loads(json.dumps(metadata))  # a private copy, and proof it is JSON
+    elif isinstance(metadata, str) and os.path.isfile(metadata):
         with open(metadata, encoding="utf-8") as handle:
             try:
-                return json.load(handle)
+                loaded = json.load(handle)
             except json.JSONDecodeError as exc:
                 raise _input_error(f"Program metadata file {metadata} is not valid JSON: {exc}") from None
-    raise _input_error("Program metadata must be a dict or the path of a JSON file.")
+    else:
+        raise _input_error("Program metadata must be a dict or the path of a JSON file.")
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("spec") or {}, dict):
+        raise _input_error("Program metadata must be a JSON object, and its 'spec' an object.")
+    return loaded
 
 
-def merge_metadata(base: dict, **overrides: Any) -> dict:
-    """Apply keyword overrides (``name=...``, ``parameters=...``) on top of ``base``."""
-    meta = dict(base)
-    spec = dict(meta.get("spec") or {})
-    for key, value in overrides.items():
+def merge_metadata(base: Mapping[str, Any], override: Mapping[str, Any] | None = None, /,
+                   **fields: Any) -> dict[str, Any]:
+    """``base`` updated by ``override`` and then by keyword ``fields``, all in the runtime
+    program metadata format.
+
+    ``spec`` is merged key by key, and the spec fields (``parameters``, ...) may also
+    be given at the top level, as the upload keyword arguments are: they are moved
+    into ``spec``. ``None`` values do not erase what ``base`` has.
+    """
+    merged = {key: value for key, value in base.items() if key != "spec"}
+    spec = dict(base.get("spec") or {})
+    for key, value in [*(override or {}).items(), *fields.items()]:
         if value is None:
             continue
-        if key in SPEC_KEYS:
+        if key == "spec":
+            if not isinstance(value, Mapping):
+                raise ProgramSourceError("metadata 'spec' must be an object")
+            spec.update({k: v for k, v in value.items() if v is not None})
+        elif key in SPEC_KEYS:
             spec[key] = value
         else:
-            meta[key] = value
+            merged[key] = value
+    for key in SPEC_KEYS:  # older metadata files put them at the top level
+        if key in merged:
+            spec.setdefault(key, merged.pop(key))
     if spec:
-        meta["spec"] = spec
-    return meta
+        merged["spec"] = spec
+    return merged
 
 
 def check_metadata(meta: dict) -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ... import programs
+
 JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -75,7 +77,7 @@ PUBS = {
 }
 PRIMITIVE_RESULT = encoded("PrimitiveResult")
 
-DEFAULT_SHOTS = 1024
+DEFAULT_SHOTS = programs.DEFAULT_SHOTS  # the one default, under the name the built-ins read
 
 
 def as_list(value: Any) -> list:

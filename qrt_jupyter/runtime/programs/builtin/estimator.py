@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import math
 
+from .. import DEFAULT_SHOTS
 from . import _common as c
 
 RESULT_DECODER = "qrt_jupyter.runtime.results:EstimatorResultDecoder"
-
-DEFAULT_SHOTS = 4000
-"""qiskit-ibm-runtime's default shots: about 1.6 % standard error on one Pauli."""
 
 _OBSERVABLE = {
     "description": "A Pauli string, {pauli: coeff}, [[pauli, coeff], ...] or SparsePauliOp.",

@@ -1,0 +1,118 @@
+"""Every private attribute of qiskit, qiskit-aer and qiskit-ibm-runtime this package reads, in one place.
+
+Some facts have no public accessor: a fake device loads its noise model only
+on its first ``run()``, a backend's options cannot be copied back without
+``_options``, a plain qiskit primitive's job does not say which backend it
+runs on. Each such reliance is one function here, named after what it gives,
+with a test of its own (tests/test_compat.py) against the installed versions;
+pyproject.toml caps those versions, so an upgrade that moves an attribute
+fails a test instead of a user's job. Nothing here imports qiskit at module
+level: every function works on objects it is given, or imports lazily.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from typing import Any, Iterator
+
+__all__ = [
+    "aer_default_configuration",
+    "ibm_backend_client",
+    "ibm_job_cached_facts",
+    "job_future",
+    "load_fake_device_noise",
+    "options_restored",
+    "primitive_job_backend",
+    "primitive_of_job",
+]
+
+
+# -- backends ------------------------------------------------------------------------------
+
+
+def aer_default_configuration() -> dict:
+    """A copy of ``AerSimulator``'s default configuration dict, to build a simulator under
+    another name and size (``AerSimulator._DEFAULT_CONFIGURATION``)."""
+    from qiskit_aer import AerSimulator
+
+    return dict(AerSimulator._DEFAULT_CONFIGURATION)
+
+
+def load_fake_device_noise(device: Any) -> None:
+    """Make a fake device put its noise model into its options now (``FakeBackendV2._setup_sim``).
+
+    It does so only on its first ``run()``; options saved before that and
+    restored after a job (:func:`options_restored`) would drop the noise.
+    """
+    setup = getattr(device, "_setup_sim", None)
+    if callable(setup):
+        setup()
+
+
+@contextlib.contextmanager
+def options_restored(backend: Any) -> Iterator[None]:
+    """Give ``backend`` its options back afterwards, whatever ``set_options()`` did meanwhile.
+
+    A worker caches backends across jobs: one program's ``set_options(shots=...)``
+    must not outlive its job. qiskit offers no way to replace a backend's
+    options, so the ``_options`` attribute (of ``BackendV2`` and Aer) is copied
+    and put back. Objects without it are left alone.
+    """
+    saved = copy.copy(getattr(backend, "_options", None))
+    try:
+        yield
+    finally:
+        if saved is not None:
+            backend._options = saved
+
+
+def ibm_backend_client(backend: Any) -> dict[str, Any]:
+    """The REST client and instance an ``IBMBackend`` was made with (``_api_client``,
+    ``_instance``): what a copy of it (``RunnableIBMBackend``) must be given."""
+    return {"api_client": backend._api_client, "instance": backend._instance}
+
+
+# -- jobs ------------------------------------------------------------------------------------
+
+
+def job_future(job: Any) -> Any:
+    """The ``concurrent.futures.Future`` behind a qiskit ``PrimitiveJob`` (``_future``), or None.
+
+    ``PrimitiveJob.status()`` reports ERROR for a future that has not started
+    (and caches it); the future itself says QUEUED or RUNNING truthfully.
+    """
+    return getattr(job, "_future", None)
+
+
+def primitive_of_job(job: Any) -> Any:
+    """The primitive (``StatevectorSampler``, ``BackendSamplerV2``, ...) that made a
+    ``PrimitiveJob``: the owner of its bound ``_function``; None if it cannot be told."""
+    return getattr(getattr(job, "_function", None), "__self__", None)
+
+
+def primitive_job_backend(job: Any) -> Any:
+    """The backend object a job runs on, without asking anything that may block; or None.
+
+    The job's own ``_backend`` (``BasePrimitiveJob`` subclasses, IBM's jobs),
+    else that of the primitive that made it (``BackendSamplerV2._backend``, or a
+    public ``backend`` attribute that is a backend, not a method).
+    """
+    backend = getattr(job, "_backend", None)
+    if backend is not None:
+        return backend
+    owner = primitive_of_job(job)
+    backend = getattr(owner, "_backend", None) or getattr(owner, "backend", None)
+    if callable(backend) and not hasattr(backend, "run"):
+        return None
+    return backend
+
+
+def ibm_job_cached_facts(job: Any) -> dict[str, Any]:
+    """What a ``RuntimeJobV2`` knows without a request (``_program_id``, ``_creation_date``,
+    ``_session_id``): its public properties ask the service when they are not cached."""
+    return {
+        "program": getattr(job, "_program_id", None),
+        "created": getattr(job, "_creation_date", None),
+        "session_id": getattr(job, "_session_id", None),
+    }

@@ -1,0 +1,62 @@
+"""Values to and from the JSON text the runtime stores and sends: ``RuntimeEncoder`` / ``RuntimeDecoder``.
+
+Everything a job carries (inputs, interim results, the result) travels and is
+stored as the text ``qiskit_ibm_runtime``'s encoder writes, so IBM's clients
+and ours read it alike. This module is the one place that encodes and decodes
+it. ``qiskit_ibm_runtime`` is imported on first use, never at import.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["decode", "decode_lenient", "encode", "json_form"]
+
+_decoder = None
+
+
+def _shared_decoder():
+    """One ``RuntimeDecoder`` for every call and thread.
+
+    Building a ``JSONDecoder`` per call was half the cost of decoding a small
+    interim result. A decoder keeps no state between calls, so one serves all
+    threads (``json.loads`` itself shares one default decoder).
+    """
+    global _decoder
+    if _decoder is None:
+        from qiskit_ibm_runtime import RuntimeDecoder
+
+        _decoder = RuntimeDecoder()
+    return _decoder
+
+
+def encode(value: Any, encoder: type[json.JSONEncoder] | None = None) -> str:
+    """``value`` as ``RuntimeEncoder`` (or ``encoder``) JSON text; ``TypeError``/``ValueError`` if it cannot be."""
+    if encoder is None:
+        from qiskit_ibm_runtime import RuntimeEncoder as encoder
+    return json.dumps(value, cls=encoder)
+
+
+def decode(text: str) -> Any:
+    """The value ``RuntimeEncoder`` JSON text stands for (circuits as circuits, arrays as arrays)."""
+    return _shared_decoder().decode(text)
+
+
+def decode_lenient(raw: Any) -> Any:
+    """:func:`decode` for what a program may hand back: bytes are read as UTF-8, text that
+    is not JSON comes back as it is, and an already decoded value passes through."""
+    if isinstance(raw, (bytes, bytearray)):
+        raw = raw.decode("utf-8")
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return decode(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def json_form(text: str) -> Any:
+    """Encoded text as plain JSON data (``{"__type__": ..., "__value__": ...}`` objects
+    left as dicts): what a program's JSON Schema describes."""
+    return json.loads(text)

@@ -1,0 +1,81 @@
+"""Each private attribute of qiskit / qiskit-aer / qiskit-ibm-runtime we rely on, against the installed
+versions (qrt_jupyter/_compat.py): if an upgrade moves one, the test says which."""
+
+from __future__ import annotations
+
+import datetime
+
+from qiskit import QuantumCircuit
+from qiskit.primitives import BackendSamplerV2, StatevectorSampler
+
+from qrt_jupyter import _compat
+
+
+def _measured():
+    qc = QuantumCircuit(1)
+    qc.measure_all()
+    return qc
+
+
+def test_aer_default_configuration_is_a_private_copy():
+    from qiskit_aer import AerSimulator
+
+    config = _compat.aer_default_configuration()
+    assert config["backend_name"] == "aer_simulator" and "n_qubits" in config and "basis_gates" in config
+    config["backend_name"] = "changed"
+    assert AerSimulator._DEFAULT_CONFIGURATION["backend_name"] == "aer_simulator"
+
+
+def test_fake_device_noise_is_loaded_before_its_first_run():
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+    device = FakeManilaV2()
+    assert device.options.noise_model is None
+    _compat.load_fake_device_noise(device)
+    assert device.options.noise_model is not None
+    _compat.load_fake_device_noise(object())  # no such method: nothing to do
+
+
+def test_options_restored_undoes_set_options():
+    from qiskit_aer import AerSimulator
+
+    backend = AerSimulator()
+    with _compat.options_restored(backend):
+        backend.set_options(shots=7, seed_simulator=3)
+        assert backend.options.shots == 7
+    assert backend.options.shots == 1024 and backend.options.seed_simulator is None
+    with _compat.options_restored(object()):  # no options: left alone
+        pass
+
+
+def test_primitive_job_future_primitive_and_backend():
+    job = StatevectorSampler().run([_measured()])
+    future = _compat.job_future(job)
+    assert hasattr(future, "done") and hasattr(future, "running")
+    assert isinstance(_compat.primitive_of_job(job), StatevectorSampler)
+    assert _compat.primitive_job_backend(job) is None  # a statevector primitive has none
+    job.result()
+
+    from qiskit_aer import AerSimulator
+
+    backend = AerSimulator()
+    job = BackendSamplerV2(backend=backend).run([_measured()])
+    assert _compat.primitive_job_backend(job) is backend
+    job.result()
+    assert _compat.job_future(object()) is None and _compat.primitive_of_job(object()) is None
+
+
+def test_ibm_backend_client_and_job_cached_facts():
+    from qiskit_ibm_runtime import RuntimeJobV2
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+    from qiskit_ibm_runtime.ibm_backend import IBMBackend
+
+    backend = IBMBackend(configuration=FakeManilaV2().configuration(), service=None, api_client=None,
+                         instance="crn:v1:test")
+    assert _compat.ibm_backend_client(backend) == {"api_client": None, "instance": "crn:v1:test"}
+
+    created = datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)
+    job = RuntimeJobV2(backend=backend, api_client=None, job_id="j1", program_id="sampler", service=None,
+                       creation_date=created, session_id="s1")
+    assert _compat.ibm_job_cached_facts(job) == {"program": "sampler", "created": created, "session_id": "s1"}
+    assert _compat.primitive_job_backend(job) is backend
