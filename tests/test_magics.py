@@ -244,8 +244,8 @@ def test_dashboard_in_a_terminal_prints_its_summary(ip, capsys):
     "line, problem",
     [
         ("", "the following arguments are required: PROGRAM"),
-        ("hello-wrld", "unknown program 'hello-wrld'; available: hello-world"),
-        ("hello-world -b fake_manilla", "unknown backend 'fake_manilla'; available: fake_manila"),
+        ("hello-wrld", "unknown program 'hello-wrld'. Did you mean 'hello-world'?"),
+        ("hello-world -b fake_manilla", "unknown backend 'fake_manilla'. Did you mean 'fake_manila'?"),
         ("hello-world -i iterations=undefined_name", "-i iterations=undefined_name failed: NameError"),
         ("hello-world -i iterations=(1", "-i iterations=(1: not a Python expression"),
         ("hello-world -i 3=4", "'3' is not a valid input name"),
@@ -269,7 +269,7 @@ def test_run_mistakes(ip, line, problem):
 
 def test_unknown_program_lists_uploaded_ones_too(ip, capsys):
     ip.run_cell_magic("qrt_program", "sleeper", SLEEPER)
-    assert "sleeper-" in usage_error(ip, "qrt_run", "sleepr")
+    assert "Did you mean 'sleeper'" in usage_error(ip, "qrt_run", "sleepr")
 
 
 # ------------------------------------------------------------------ %qrt_run: jobs
@@ -391,9 +391,9 @@ def test_job_of_an_earlier_kernel(ip, tmp_path, capsys):
 
 
 def test_unknown_job_ids(ip):
-    assert "unknown job id 'nope'; there are no jobs yet" in usage_error(ip, "qrt_job", "nope")
+    assert "unknown job 'nope'. There are no jobs yet." in usage_error(ip, "qrt_job", "nope")
     assert "there are no jobs yet" in usage_error(ip, "qrt_job", "")
-    assert "unknown job id 'nope'" in usage_error(ip, "qrt_cancel", "nope")
+    assert "unknown job 'nope'" in usage_error(ip, "qrt_cancel", "nope")
     assert "required: JOB_ID" in usage_error(ip, "qrt_cancel", "")
 
 
@@ -485,7 +485,7 @@ def test_program_metadata_from_variable_and_file(ip, tmp_path, capsys):
     "line, cell, problem",
     [
         ("p", "x = 1\n", "no top-level main"),
-        ("p", "def main(:\n", "not valid Python: line 1"),
+        ("p", "def main(:\n", "not valid Python: syntax error on line 1"),
         ("p", "   \n", "the program source is empty"),
         ("", "def main(b, m):\n    pass\n", "the program needs a name"),
         ("p --description d", "def main(b, m):\n    pass\n", "needs --max-execution-time, or 'max_execution_time:'"),

@@ -57,7 +57,8 @@ class QRTMagics(
         None,
         allow_none=True,
         help="shots input for %qrt_run when neither --shots nor -i shots= is given "
-        "(only for programs that declare a 'shots' parameter).",
+        "(only for programs that declare a 'shots' parameter); None leaves it to the program "
+        "(the built-ins use qrt_jupyter.runtime.programs.DEFAULT_SHOTS).",
     ).tag(config=True)
     show_widget = Bool(
         True, help="Show the live job widget in a notebook; False shows a text status line instead."

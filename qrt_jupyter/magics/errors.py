@@ -33,6 +33,9 @@ def user_error_message(exc: BaseException) -> str | None:
         return first_line(getattr(exc, "message", None) or exc, limit=None) or type(exc).__name__
     if (type(exc).__module__ or "").startswith("qrt_jupyter.ibm"):
         return first_line(exc, limit=None) or type(exc).__name__
+    providers = sys.modules.get("qiskit.providers.exceptions")
+    if providers is not None and isinstance(exc, providers.QiskitBackendNotFoundError):
+        return first_line(getattr(exc, "message", None) or exc, limit=None)
     schema = sys.modules.get("jsonschema.exceptions")
     if schema is not None and isinstance(exc, schema.ValidationError):
         return f"invalid inputs: {first_line(exc.message, limit=None)}"

@@ -10,7 +10,7 @@ from ..status import backend_name_of, fact, job_id_of, program_of, status_of
 from . import args as qargs
 from .base import MagicsBase
 from .errors import runtime_exceptions, usage_errors
-from .lookup import find_job, program_id_or_given
+from .lookup import find_job
 
 __all__ = ["JobMagics"]
 
@@ -30,11 +30,10 @@ class JobMagics(MagicsBase):
         pending = True if args.pending else False if args.finished else None
         service = self._service()
         with usage_errors("%qrt_jobs"):
-            program_id = args.program and program_id_or_given(service, args.program)
             jobs = service.jobs(
                 limit=args.limit or self.jobs_limit,
                 skip=args.skip,
-                program_id=program_id,
+                program_id=args.program,
                 pending=pending,
                 backend_name=args.backend,
             )

@@ -14,8 +14,8 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from ..program_source import ProgramSourceError, check_program_source, merge_metadata, metadata_from_docstring
 from . import args as qargs
 from .base import MagicsBase
-from .errors import runtime_exceptions, usage_errors
-from .lookup import existing_program, program_id
+from .errors import usage_errors
+from .lookup import existing_program
 from .render import first_line
 
 __all__ = ["ProgramMagics"]
@@ -62,16 +62,19 @@ class ProgramMagics(MagicsBase):
             raise UsageError("the program needs a name: %%qrt_program NAME, or a 'name:' line in its docstring")
         service = self._service()
         with usage_errors(f"program {name!r}"):
-            program = existing_program(service, name) if args.update else None
-            if program is not None:
-                found_id = program_id(program) or name
-                if found_id == name and getattr(program, "name", name) != name:
-                    metadata["name"] = program.name  # NAME was the id: update, don't rename
-                service.update_program(found_id, data=cell, metadata=metadata)
-                verb, new_id = "Updated", found_id
+            existing = existing_program(service, name)
+            if existing is None:
+                _check_fields(name, metadata)
+            elif not args.update:
+                raise UsageError(
+                    f"a program named {name!r} exists already ({getattr(existing, 'program_id', name)}); "
+                    "add --update to replace it, or choose another name"
+                )
+            if args.update:
+                new_id = service.upload_or_update_program(data=cell, metadata=metadata)
             else:
-                _check_new_program(service, name, metadata)
-                verb, new_id = "Uploaded", service.upload_program(data=cell, metadata=metadata)
+                new_id = service.upload_program(data=cell, metadata=metadata)
+        verb = "Uploaded" if existing is None else "Updated"
         print(f"{verb} program {name!r}: {new_id}")
 
     def _metadata_argument(self, value: str) -> dict:
@@ -106,7 +109,7 @@ class ProgramMagics(MagicsBase):
             programs = service.programs(refresh=args.refresh)
             rows = [
                 (
-                    program_id(p),
+                    getattr(p, "program_id", ""),
                     getattr(p, "name", ""),
                     getattr(p, "version", "") or "",
                     getattr(p, "max_execution_time", "") or "",
@@ -126,19 +129,10 @@ def _merge(base: Mapping, override: Mapping) -> dict:
         raise UsageError(f"%%qrt_program: {exc}") from None
 
 
-def _check_new_program(service, name: str, metadata: Mapping) -> None:
-    """Say in magic terms (flags, docstring lines) what an upload would refuse."""
+def _check_fields(name: str, metadata: Mapping) -> None:
+    """Say in magic terms (flags, docstring lines) which fields an upload would miss."""
     missing = [field for field in ("description", "max_execution_time") if not metadata.get(field)]
     if missing:
         flags = " and ".join("--" + field.replace("_", "-") for field in missing)
         lines = " and ".join(f"'{field}:'" for field in missing)
         raise UsageError(f"program {name!r} needs {flags}, or {lines} lines in its docstring")
-    errors = runtime_exceptions()
-    try:
-        existing = service.program(name)
-    except errors.RuntimeProgramNotFound:
-        return
-    raise UsageError(
-        f"a program named {name!r} exists already ({program_id(existing)}); "
-        "add --update to replace it, or choose another name"
-    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 from IPython.core.error import UsageError
 from IPython.core.magic import line_magic, magics_class, no_var_expand
@@ -11,7 +11,6 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from . import args as qargs
 from .base import MagicsBase
 from .errors import usage_errors
-from .lookup import check_backend, find_program, program_id
 
 __all__ = ["RunMagics"]
 
@@ -51,22 +50,24 @@ class RunMagics(MagicsBase):
         if args.shots is not None and "shots" in evaluated:
             raise UsageError("shots is given twice (--shots and -i shots=...); give it once")
         inputs.update(evaluated)
+        if args.shots is not None:
+            inputs["shots"] = args.shots
         service = self._service()
-        with usage_errors():  # the runtime's messages name the program and the input
-            program = find_program(service, args.program)
-            if args.shots is not None:
-                inputs["shots"] = args.shots
-            elif self.default_shots is not None and "shots" not in inputs and _declares_input(program, "shots"):
-                inputs["shots"] = self.default_shots
-            backend = args.backend or self.default_backend
-            if backend:
-                check_backend(service, backend)
+        with usage_errors():  # the service's messages name the program, the backend or the input
+            if self.default_shots is not None and "shots" not in inputs:
+                from ..runtime.programs import declares_input
+
+                if declares_input(service.program(args.program), "shots"):
+                    inputs["shots"] = self.default_shots
             options = {
                 key: value
-                for key, value in (("backend_name", backend), ("max_execution_time", args.max_execution_time))
+                for key, value in (
+                    ("backend_name", args.backend or self.default_backend),
+                    ("max_execution_time", args.max_execution_time),
+                )
                 if value is not None
             }
-            job = service.run(program_id(program) or args.program, inputs, options=options or None)
+            job = service.run(args.program, inputs, options=options or None)
         if args.out:
             self.shell.user_ns[args.out] = job
         self._show_job(job, widget=args.widget, wait=args.wait)
@@ -78,18 +79,3 @@ class RunMagics(MagicsBase):
         if not isinstance(value, Mapping):
             raise UsageError(f"--inputs {name}: expected a dict of program inputs, got {type(value).__name__}")
         return dict(value)
-
-
-def _declares_input(program: Any, key: str) -> bool:
-    """Whether the program's parameter schema names ``key``; unknown schema → False."""
-    schema = getattr(program, "parameters", None)
-    if callable(schema):
-        try:
-            schema = schema()
-        except Exception:
-            schema = None
-    if schema is None:
-        spec = getattr(program, "spec", None)
-        schema = spec.get("parameters") if isinstance(spec, Mapping) else None
-    properties = schema.get("properties") if isinstance(schema, Mapping) else None
-    return isinstance(properties, Mapping) and key in properties

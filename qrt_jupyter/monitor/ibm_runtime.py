@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._compat import ibm_job_cached_facts, ibm_job_reason, primitive_job_backend
 from ..status import fact
 from .polled import PolledJobMonitor, backend_label
 from .snapshots import PrefixView
-from .third_party import cached_ibm_job_facts, backend_without_asking
 from .times import aware
 
 __all__ = ["IBMRuntimeJobMonitor"]
@@ -28,10 +28,10 @@ class IBMRuntimeJobMonitor(PolledJobMonitor):
     first_poll_on_caller = False
 
     def _static_facts(self) -> dict[str, Any]:
-        cached = cached_ibm_job_facts(self.job)  # the rest arrives with the first poll
+        cached = ibm_job_cached_facts(self.job)  # the rest arrives with the first poll
         return dict(
             program=cached["program"],
-            backend=backend_label(backend_without_asking(self.job)),
+            backend=backend_label(primitive_job_backend(self.job)),
             created=aware(cached["created"]),
             session_id=cached["session_id"],
         )
@@ -54,7 +54,7 @@ class IBMRuntimeJobMonitor(PolledJobMonitor):
             with self._lock:
                 self._logs = [logs]
             facts["log_chunks"] = PrefixView(self._logs)
-        facts["reason"] = cached_ibm_job_facts(self.job)["reason"]
+        facts["reason"] = ibm_job_reason(self.job)
         return facts
 
     def _error_message(self) -> str:

@@ -20,6 +20,7 @@ import threading
 import weakref
 from typing import Any
 
+from .._compat import job_future
 from ..status import job_id_of
 from .ibm_runtime import IBMRuntimeJobMonitor
 from .job_monitor import JobMonitor
@@ -27,7 +28,6 @@ from .local_runtime import LocalRuntimeJobMonitor
 from .polled import PolledJobMonitor
 from .poller import Poller
 from .primitive_job import PrimitiveJobMonitor
-from .third_party import runs_on_a_future
 
 __all__ = [
     "IBMRuntimeJobMonitor",
@@ -53,7 +53,7 @@ def adapter_for(job: Any) -> type[JobMonitor]:
         return LocalRuntimeJobMonitor
     if _is_instance(job, "qiskit_ibm_runtime.runtime_job_v2", "RuntimeJobV2"):
         return IBMRuntimeJobMonitor
-    if runs_on_a_future(job) or _is_instance(job, "qiskit.primitives.primitive_job", "PrimitiveJob"):
+    if job_future(job) is not None or _is_instance(job, "qiskit.primitives.primitive_job", "PrimitiveJob"):
         return PrimitiveJobMonitor
     if callable(getattr(job, "status", None)) and callable(getattr(job, "job_id", None)):
         return PolledJobMonitor  # e.g. an AerJob from backend.run

@@ -12,10 +12,10 @@ import logging
 import threading
 from typing import Any
 
+from .._compat import primitive_job_backend, primitive_of_job
 from ..status import DONE, ERROR, RUNNING, fact, is_final, program_of, status_name
 from .job_monitor import JobMonitor, describe_error
 from .poller import Poller
-from .third_party import backend_without_asking, primitive_of
 from .times import aware, now
 
 __all__ = ["PolledJobMonitor", "backend_label"]
@@ -74,12 +74,12 @@ class PolledJobMonitor(JobMonitor):
         job = self.job
         program = program_of(job)
         if not program:  # a primitive's job: name the primitive
-            owner = primitive_of(job)
+            owner = primitive_of_job(job)
             program = type(owner).__name__ if owner is not None else None
         session = getattr(job, "session_id", None)
         return dict(
             program=program or None,
-            backend=backend_label(backend_without_asking(job)),
+            backend=backend_label(primitive_job_backend(job)),
             created=aware(getattr(job, "creation_date", None)) or now(),
             session_id=session if isinstance(session, str) and session != self._snapshot.job_id else None,
         )

@@ -7,9 +7,9 @@ look costs nothing: 50 ms at first, backing off to 1 s.
 
 from __future__ import annotations
 
+from .._compat import job_future
 from ..status import QUEUED, RUNNING
 from .polled import PolledJobMonitor
-from .third_party import future_of
 
 __all__ = ["PrimitiveJobMonitor"]
 
@@ -24,7 +24,7 @@ class PrimitiveJobMonitor(PolledJobMonitor):
     kind = "primitive"
 
     def _status(self) -> str:
-        future = future_of(self.job)
-        if future is not None and not future.done():
+        future = job_future(self.job)
+        if future is not None and hasattr(future, "done") and not future.done():
             return RUNNING if future.running() else QUEUED
         return super()._status()
