@@ -69,9 +69,10 @@ def options_restored(backend: Any) -> Iterator[None]:
 
 
 def ibm_backend_client(backend: Any) -> dict[str, Any]:
-    """The REST client and instance an ``IBMBackend`` was made with (``_api_client``,
-    ``_instance``): what a copy of it (``RunnableIBMBackend``) must be given."""
-    return {"api_client": backend._api_client, "instance": backend._instance}
+    """The REST client and instance CRN an ``IBMBackend`` was made with (``_api_client``,
+    ``_instance``; None where it has none): what a copy of it (``RunnableIBMBackend``) must
+    be given, and which instance a device is reached through."""
+    return {"api_client": getattr(backend, "_api_client", None), "instance": getattr(backend, "_instance", None)}
 
 
 # -- jobs ------------------------------------------------------------------------------------

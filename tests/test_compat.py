@@ -73,6 +73,7 @@ def test_ibm_backend_client_and_job_cached_facts():
     backend = IBMBackend(configuration=FakeManilaV2().configuration(), service=None, api_client=None,
                          instance="crn:v1:test")
     assert _compat.ibm_backend_client(backend) == {"api_client": None, "instance": "crn:v1:test"}
+    assert _compat.ibm_backend_client(object()) == {"api_client": None, "instance": None}
 
     created = datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)
     job = RuntimeJobV2(backend=backend, api_client=None, job_id="j1", program_id="sampler", service=None,

@@ -85,7 +85,7 @@ def test_malformed_docstrings(docstring, problem):
     "source, problem",
     [
         ("", "empty"),
-        ("def main(:\n", "not valid Python: syntax error on line 1"),
+        ("def main(:\n", "not valid Python: line 1"),
         ("x = 1\n", "no top-level main"),
         ("class A:\n    def main(self): pass\n", "no top-level main"),
     ],

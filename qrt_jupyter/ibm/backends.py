@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._compat import ibm_backend_client
 from .names import backend_ref
 
 
@@ -39,7 +40,7 @@ class IBMBackendHandle:
     @property
     def instance(self) -> str | None:
         """The CRN of the instance this device is reached through."""
-        return getattr(self._backend, "_instance", None)
+        return ibm_backend_client(self._backend)["instance"]
 
     @property
     def ref(self) -> str:

@@ -2,7 +2,7 @@
 
 IBM's service only accepts ISA circuits (already mapped to the device's qubits
 and basis gates) and only runs its own primitives. ``%qrt_run sampler`` users
-write the same inputs as for the local runtime — V2 ``pubs`` or the seed style
+write the same inputs as for the local runtime — V2 ``pubs`` or the V1 style
 ``circuits`` / ``observables`` / ``parameter_values`` — so this module turns
 those into pubs, transpiles them for the chosen device with qiskit's preset
 pass manager (unless ``skip_transpilation``), maps observables through the
@@ -30,13 +30,13 @@ _COMMON = {
     "skip_transpilation": {"type": "boolean", "default": False,
                            "description": "circuits are already ISA circuits of the backend"},
     "shots": {"type": "integer", "minimum": 1, "description": "shots per pub (default: the primitive's)"},
-    "circuit_indices": {"type": "array", "description": "seed style: circuit of each parameter set"},
-    "parameter_values": {"type": "array", "description": "seed style: one list of values per circuit"},
-    "circuits": {"description": "seed style: a QuantumCircuit or a list of them"},
+    "circuit_indices": {"type": "array", "description": "V1 style: circuit of each parameter set"},
+    "parameter_values": {"type": "array", "description": "V1 style: one list of values per circuit"},
+    "circuits": {"description": "V1 style: a QuantumCircuit or a list of them"},
     "pubs": {"type": "array", "description": "V2 primitive unified blocs"},
     "primitive_options": {"type": "object",
                           "description": "SamplerOptions / EstimatorOptions fields, e.g. twirling"},
-    "run_options": {"type": "object", "description": "seed style; only 'shots' is used"},
+    "run_options": {"type": "object", "description": "V1 style; only 'shots' is used"},
 }
 
 PARAMETERS = {
@@ -48,15 +48,15 @@ PARAMETERS = {
         "type": "object",
         "properties": dict(
             _COMMON,
-            observables={"description": "seed style: one observable (or list) per circuit"},
-            observable_indices={"type": "array", "description": "seed style: observable of each circuit"},
+            observables={"description": "V1 style: one observable (or list) per circuit"},
+            observable_indices={"type": "array", "description": "V1 style: observable of each circuit"},
             precision={"type": "number", "description": "target precision of the expectation values"},
             resilience_level={"type": "integer", "minimum": 0, "maximum": 2,
                               "description": "IBM's error mitigation level"},
         ),
     },
 }
-# The seed sampler's readout mitigation switch: accepted so seed code runs; IBM's V2
+# The V1 sampler's readout mitigation switch: accepted so V1 code runs; IBM's V2
 # sampler has no resilience levels, so it has no effect there.
 PARAMETERS["sampler"]["properties"]["resilience_level"] = {
     "type": "integer", "minimum": 0, "maximum": 1, "description": "ignored by IBM's V2 sampler"}
@@ -93,7 +93,7 @@ def _shots(inputs: dict) -> int | None:
     return None if shots is None else int(shots)
 
 
-def _seed_circuits(program_id: str, inputs: dict) -> list:
+def _v1_circuits(program_id: str, inputs: dict) -> list:
     circuits = _listify(inputs.get("circuits"))
     if not circuits:
         raise IBMInputValueError(f"{program_id} needs 'pubs' or 'circuits'.")
@@ -128,7 +128,7 @@ def build_pubs(program_id: str, inputs: dict) -> list:
     if inputs.get("pubs") is not None:
         raw = _listify(inputs["pubs"])
     else:
-        circuits = _seed_circuits(program_id, inputs)
+        circuits = _v1_circuits(program_id, inputs)
         values = _per_circuit("parameter_values", inputs.get("parameter_values"), len(circuits))
         if program_id == "sampler":
             raw = [(c,) if not v else (c, v) for c, v in zip(circuits, values)]

@@ -19,7 +19,6 @@ import importlib.util
 import json
 import os
 import re
-import statistics
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -282,9 +281,13 @@ class LocalBackend:
         return self.qiskit_backend.configuration()
 
     def details(self) -> dict:
-        """Plain, JSON-ready device facts for the dashboard; None where a device has none."""
+        """Plain, JSON-ready device facts (see :func:`.device_details.device_details`)."""
         if self._details is None:
-            self._details = backend_details(self.qiskit_backend, self._info)
+            from .device_details import device_details
+
+            info = self._info
+            self._details = device_details(self.qiskit_backend, name=info.name, num_qubits=info.num_qubits,
+                                           simulator=info.simulator)
         return dict(self._details)
 
     def __eq__(self, other):
@@ -295,54 +298,3 @@ class LocalBackend:
 
     def __repr__(self):
         return f"<LocalBackend('{self.name}')>"
-
-
-_TWO_QUBIT_GATES = ("ecr", "cz", "cx")
-
-
-def backend_details(backend, info: BackendInfo | None = None) -> dict:
-    """Summarise a qiskit backend's target: the numbers a person compares devices by."""
-    target = backend.target
-    num_qubits = info.num_qubits if info is not None else backend.num_qubits
-    coupling = target.build_coupling_map() if target.num_qubits else None
-    edges = [list(edge) for edge in coupling.get_edges()] if coupling is not None else None
-    t1, t2 = [], []
-    for props in target.qubit_properties or []:
-        if props is None:
-            continue
-        if getattr(props, "t1", None) is not None:
-            t1.append(props.t1)
-        if getattr(props, "t2", None) is not None:
-            t2.append(props.t2)
-    two_qubit_gate = next((g for g in _TWO_QUBIT_GATES if g in target.operation_names), None)
-    return {
-        "name": info.name if info is not None else backend.name,
-        "num_qubits": num_qubits,
-        "simulator": info.simulator if info is not None else coupling is None,
-        "basis_gates": _basis_gates(target),
-        "coupling_map": edges,
-        "t1_median": _median(t1),
-        "t2_median": _median(t2),
-        "readout_error_median": _median(_errors(target, "measure")),
-        "two_qubit_gate": two_qubit_gate,
-        "two_qubit_error_median": _median(_errors(target, two_qubit_gate)),
-    }
-
-
-def _basis_gates(target) -> list[str]:
-    """Gates a circuit is compiled to; control flow and delays are capabilities, not gates."""
-    from qiskit.circuit.controlflow import CONTROL_FLOW_OP_NAMES
-
-    skip = set(CONTROL_FLOW_OP_NAMES) | {"delay"}
-    return sorted(name for name in target.operation_names if name not in skip)
-
-
-def _errors(target, operation: str | None) -> list[float]:
-    if operation is None or operation not in target.operation_names:
-        return []
-    props = target[operation] or {}
-    return [p.error for p in props.values() if p is not None and p.error is not None]
-
-
-def _median(values: list[float]) -> float | None:
-    return float(statistics.median(values)) if values else None

@@ -11,7 +11,7 @@ import threading
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..status import FINAL_STATUSES
+from ..status import CANCELLED, DONE, FINAL_STATUSES
 from . import codec
 from .events import JobEvent
 
@@ -54,13 +54,13 @@ class _Stream:
             data = event.data if self.decoder is None else self.job._decode(codec.encode(event.data), self.decoder)
             self.callback(self.job.job_id(), data)
         elif event.kind == "status" and event.data in FINAL_STATUSES:
-            if event.data == "DONE":  # the old API hands the final result to the callback too
+            if event.data == DONE:  # the old API hands the final result to the callback too
                 self.callback(self.job.job_id(), self.job.result())
             self.unsubscribe()
 
 
 class RuntimeJob:
-    """A job submitted to :class:`~qrt_jupyter.LocalRuntimeService` (the seeds' ``RuntimeJob``)."""
+    """A job submitted to :class:`~qrt_jupyter.LocalRuntimeService` (the old ``IBMRuntimeService`` API's ``RuntimeJob``)."""
 
     def __init__(self, service: "LocalRuntimeService", row, result_decoder=None):
         self._service = service
@@ -127,7 +127,7 @@ class RuntimeJob:
         return JobStatus[self._row()["status"]]
 
     def done(self) -> bool:
-        return self._row()["status"] == "DONE"
+        return self._row()["status"] == DONE
 
     def in_final_state(self) -> bool:
         return self._row()["status"] in FINAL_STATUSES
@@ -147,7 +147,7 @@ class RuntimeJob:
 
     def error_message(self) -> str | None:
         row = self._row()
-        if row["status"] == "CANCELLED":
+        if row["status"] == CANCELLED:
             return f"Job {self._job_id} was cancelled."
         return row["error"]
 
@@ -212,9 +212,9 @@ class RuntimeJob:
 
         self.wait_for_final_state(timeout)
         row = self._row()
-        if row["status"] == "DONE":
+        if row["status"] == DONE:
             return self._decode(self._store.job_blob(self._job_id, "result"), decoder)
-        if row["status"] == "CANCELLED":
+        if row["status"] == CANCELLED:
             raise RuntimeInvalidStateError(f"Unable to retrieve result for job {self._job_id}. Job was cancelled.")
         if row["reason"] == "max_execution_time":
             raise RuntimeJobMaxTimeoutError(row["error"])

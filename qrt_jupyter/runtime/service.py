@@ -6,6 +6,11 @@ the same job object, the same exception classes (from
 ``RuntimeEncoder``/``RuntimeDecoder``. Everything lives under a *home*
 directory (``home=``, else ``$QRT_HOME``, else ``~/.qrt``) in one SQLite file
 that several kernels can share and that outlives kernel restarts.
+
+The module is long for one reason: it is that API, one class whose methods
+are the old service's (programs, backends, jobs, sessions, events). Each
+method only checks its arguments and calls the registry, the store or the
+home, where the work is done.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import json
 import time
 from typing import Any, Callable
 
+from ..status import QUEUED, status_name
 from . import codec
 from .events import JobEvent
 from .home import open_home
@@ -357,7 +363,7 @@ class LocalRuntimeService:
         job = RuntimeJob(self, home.store.get_job(job_id), result_decoder=result_decoder)
         if callback is not None:
             job._attach(callback)
-        home.hub.emit(JobEvent(job_id, "status", "QUEUED"))
+        home.hub.emit(JobEvent(job_id, "status", QUEUED))
         scheduler.wake(queues_changed=True)
         return job
 
@@ -398,7 +404,7 @@ class LocalRuntimeService:
             row = self._home.store.get_program(program_id)
             program_id = row["id"] if row is not None else program_id
         if status is not None:
-            status = getattr(status, "name", str(status)).upper()
+            status = status_name(status)
         rows = self._home.store.list_jobs(limit=limit, skip=skip, program_id=program_id, pending=pending,
                                           backend_name=backend_name, session_id=session_id, status=status)
         return [RuntimeJob(self, row, result_decoder=registry.builtin_decoder(row["program_id"])) for row in rows]

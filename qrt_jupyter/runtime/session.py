@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from .jobs import RuntimeJob
     from .service import LocalRuntimeService
 
-# The session of the innermost ``with Session(...)`` block. The seeds' API let
+# The session of the innermost ``with Session(...)`` block. The old API let
 # ``Sampler()`` created inside such a block join it without naming it; a
 # ContextVar (not a global) keeps threads and asyncio tasks from seeing each
 # other's blocks.

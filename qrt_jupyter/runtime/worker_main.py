@@ -137,10 +137,11 @@ def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json,
 def _prewarm() -> None:
     """Pay now, while idle, for what most first jobs need.
 
-    A fresh worker's first sampler job spent about 0.15 s importing the
-    primitives and the built-in programs, building the ideal simulator and its
-    pass manager, and running Aer and the encoders for the first time, against
-    0.02 s for the next one: so one tiny sampler job runs here. Done once, at the first
+    A fresh worker's first sampler job paid for importing the primitives and
+    the built-in programs, building the ideal simulator and its pass manager,
+    and running Aer and the encoders for the first time, several times what
+    the next job costs (BENCHMARKS.md, commit 8272438): so one tiny sampler job
+    runs here. Done once, at the first
     moment no job is waiting (a worker started for a job runs it first), so it
     never delays one; anything that fails here fails, and is reported, in the
     job that needs it.

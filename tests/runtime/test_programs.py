@@ -39,7 +39,7 @@ def test_upload_from_files(service, tmp_path):
     "source, kwargs, message",
     [
         ("def helper():\n    pass\n", {}, "no top-level main"),
-        ("def main(backend, user_messenger):\n    return (\n", {}, "syntax error on line"),
+        ("def main(backend, user_messenger):\n    return (\n", {}, "not valid Python: line 2"),
         (LOOP, {"description": None}, "missing description"),
         (LOOP, {"max_execution_time": None}, "missing max_execution_time"),
         (LOOP, {"max_execution_time": -1}, "positive number"),

@@ -159,7 +159,7 @@ def parse_source(source: str) -> ast.Module:
         tree = ast.parse(source, filename="<program>")
     except SyntaxError as exc:
         raise ProgramSourceError(
-            f"the program source is not valid Python: syntax error on line {exc.lineno}: {exc.msg}") from None
+            f"the program source is not valid Python: line {exc.lineno}: {exc.msg}") from None
     mains = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main"]
     if not mains:
         raise ProgramSourceError("the program defines no top-level main(backend, user_messenger, **kwargs) function")

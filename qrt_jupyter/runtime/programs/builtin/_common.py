@@ -149,7 +149,7 @@ def pass_manager(backend, optimization_level: int = 1, seed_transpiler: int | No
             return pm
     pm = generate_preset_pass_manager(optimization_level=optimization_level, target=target,
                                       initial_layout=initial_layout, seed_transpiler=seed_transpiler)
-    if len(_PASS_MANAGERS) >= _PASS_MANAGERS_MAX:  # random seeds would grow it without bound
+    if len(_PASS_MANAGERS) >= _PASS_MANAGERS_MAX:  # a new seed_transpiler per job would grow it without bound
         _PASS_MANAGERS.pop(next(iter(_PASS_MANAGERS)))
     # holding the target keeps `is` meaningful for devices whose target never changes; should
     # a new backend reuse a dead one's id, the fingerprint still tells the targets apart
@@ -199,7 +199,7 @@ def check_parameter_count(circuit, values) -> None:
 
 
 def bind(circuit, values):
-    """Assign ``values`` in ``circuit.parameters`` order (the seed primitives' convention)."""
+    """Assign ``values`` in ``circuit.parameters`` order (the V1 primitives' convention)."""
     check_parameter_count(circuit, values)
     return circuit.assign_parameters([float(v) for v in values]) if values else circuit
 

@@ -4,9 +4,9 @@ Both input styles share one engine that works the way a device must: each circui
 transpiled once (its observables follow its layout), each parameter set is bound into the
 compiled circuit, each observable's Paulis are grouped qubit-wise, and each group is measured
 in its basis on the backend. Values and variances come from the counts, readout-mitigated
-with mthree at ``resilience_level=1`` on noisy backends, for the seeds' ``circuits`` /
+with mthree at ``resilience_level=1`` on noisy backends, for V1-style ``circuits`` /
 ``observables`` style and for V2 ``pubs`` alike (IBM's EstimatorV2 also mitigates readout at
-level 1). ``shots=None`` in the seeds' style on a noiseless simulator gives exact values.
+level 1). ``shots=None`` in V1 style on a noiseless simulator gives exact values.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ METADATA = {
                     "type": ["integer", "null"],
                     "default": DEFAULT_SHOTS,
                     "description": "Shots per measured basis; null: exact values "
-                    "(seeds' style, noiseless simulator only).",
+                    "(V1 style, noiseless simulator only).",
                 },
                 "run_options": c.RUN_OPTIONS,
                 "optimization_level": c.OPTIMIZATION_LEVEL,
@@ -73,7 +73,7 @@ METADATA = {
         },
         "return_values": {
             "$schema": c.JSON_SCHEMA,
-            "description": "Seeds' style: values and per-value metadata (variance, shots). "
+            "description": "V1 style: values and per-value metadata (variance, shots). "
             "V2 style: a PrimitiveResult with evs and stds.",
             "anyOf": [
                 {

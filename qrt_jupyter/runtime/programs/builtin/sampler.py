@@ -1,6 +1,6 @@
 """The ``sampler`` program: quasi-probability distributions of circuits' outcomes.
 
-Two input styles, as the service accepted them: the seed documents' ``circuits`` /
+Two input styles, as the service accepted them: the old API's V1-style ``circuits`` /
 ``parameter_values`` / ``circuit_indices`` returning ``SamplerResult``-shaped data, and the
 V2 ``pubs`` returning a ``PrimitiveResult`` from qiskit's ``BackendSamplerV2`` on the very
 backend the job runs on (so a fake device's noise is in the samples).
@@ -41,7 +41,7 @@ METADATA = {
         },
         "return_values": {
             "$schema": c.JSON_SCHEMA,
-            "description": "Seed style: one quasi-distribution (integer outcome -> "
+            "description": "V1 style: one quasi-distribution (integer outcome -> "
             "probability) and one metadata dict per circuit. V2 style: a PrimitiveResult.",
             "anyOf": [
                 {
@@ -87,13 +87,13 @@ def main(
     if pubs is not None:
         return _run_pubs(backend, pubs, shots, run_options, optimization_level,
                          skip_transpilation, seed_transpiler)
-    return _run_seed_style(
+    return _run_v1_style(
         backend, circuits, parameter_values, circuit_indices, shots, run_options,
         optimization_level, resilience_level, skip_transpilation, seed_transpiler,
     )
 
 
-def _run_seed_style(backend, circuits, parameter_values, circuit_indices, shots, run_options,
+def _run_v1_style(backend, circuits, parameter_values, circuit_indices, shots, run_options,
                     optimization_level, resilience_level, skip_transpilation, seed_transpiler):
     circuits = c.as_list(circuits)
     if circuit_indices is not None:
