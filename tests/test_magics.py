@@ -485,7 +485,7 @@ def test_program_metadata_from_variable_and_file(ip, tmp_path, capsys):
     "line, cell, problem",
     [
         ("p", "x = 1\n", "no top-level main"),
-        ("p", "def main(:\n", "not valid Python: syntax error on line 1"),
+        ("p", "def main(:\n", "not valid Python: line 1"),
         ("p", "   \n", "the program source is empty"),
         ("", "def main(b, m):\n    pass\n", "the program needs a name"),
         ("p --description d", "def main(b, m):\n    pass\n", "needs --max-execution-time, or 'max_execution_time:'"),

@@ -1,6 +1,6 @@
 """The adapter for ``qiskit_ibm_runtime.RuntimeJobV2``: every look is a request to IBM's service.
 
-So it is polled gently (0.5 s, backing off to 5 s), never on the caller's
+So it is polled gently (a longer ``min_interval`` and ``max_interval``), never on the caller's
 thread (``watch(job)`` must not wait for the network), and what the job has
 cached is read before anything is asked.
 """

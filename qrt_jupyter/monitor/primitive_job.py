@@ -2,7 +2,8 @@
 
 ``PrimitiveJob`` (qiskit's reference primitives, Aer's primitives) and
 qiskit-ibm-runtime's local-mode jobs run in a thread of this process, so a
-look costs nothing: 50 ms at first, backing off to 1 s.
+look costs nothing and the adapter looks often (``min_interval``, backing
+off to ``max_interval``).
 """
 
 from __future__ import annotations

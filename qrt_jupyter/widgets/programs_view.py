@@ -23,7 +23,7 @@ LEAST_BUSY = ""  # backend drop-down value meaning "let the service choose"
 
 
 def program_info(program: Any) -> dict:
-    """The facts of a program object as plain data (ours and the seeds' ``RuntimeProgram`` alike)."""
+    """The facts of a program object as plain data (ours and the old ``IBMRuntimeService``'s ``RuntimeProgram`` alike)."""
 
     def get(name, default=None):
         value = getattr(program, name, default)
