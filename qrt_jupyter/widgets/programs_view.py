@@ -13,6 +13,7 @@ import json
 import threading
 from typing import Any, Mapping
 
+from ..status import name_of
 from ._tables import TABLE_CSS
 from .pump import get_pump
 from .schema_form import FormError, SchemaForm
@@ -261,7 +262,7 @@ class ProgramsView:
         except Exception as exc:
             programs, self._message = {}, f"programs: {type(exc).__name__}: {exc}"
         try:
-            backends = sorted(b.name() if callable(b.name) else b.name for b in self.service.backends())
+            backends = sorted(name_of(b) for b in self.service.backends())
         except Exception:
             backends = []
         with self._lock:
