@@ -2,7 +2,7 @@
 
 :class:`SchemaForm` draws one ipywidgets input per field that
 :mod:`.schema_fields` reads from the schema, and turns what was typed into the
-inputs dict with it (the names of that module are importable from here too).
+inputs dict with it.
 Validation against the schema itself stays in the service (``service.run``
 checks inputs with jsonschema); the form only builds the inputs dict.
 """
@@ -16,39 +16,16 @@ from .schema_fields import (
     CHOICE,
     EXPRESSION,
     INTEGER,
-    KWARGS,
-    KWARGS_FIELD,
     MISSING,
     NUMBER,
     STRING,
     FieldSpec,
     FormError,
-    coerce_value,
     collect_inputs,
-    evaluate_expression,
     fields_from_schema,
-    user_namespace,
 )
 
-__all__ = [
-    "SchemaForm",
-    "BOOLEAN",
-    "CHOICE",
-    "EXPRESSION",
-    "INTEGER",
-    "KWARGS",
-    "KWARGS_FIELD",
-    "MISSING",
-    "NUMBER",
-    "STRING",
-    "FieldSpec",
-    "FormError",
-    "coerce_value",
-    "collect_inputs",
-    "evaluate_expression",
-    "fields_from_schema",
-    "user_namespace",
-]
+__all__ = ["SchemaForm"]
 
 
 # -- the widget ----------------------------------------------------------------
