@@ -16,7 +16,8 @@ from typing import Any, Mapping
 from ..status import name_of
 from ._tables import TABLE_CSS
 from .pump import get_pump
-from .schema_form import FormError, SchemaForm
+from .schema_fields import FormError
+from .schema_form import SchemaForm
 
 __all__ = ["ProgramsView", "program_html", "program_info"]
 
