@@ -14,7 +14,6 @@ from typing import Iterator
 
 from IPython.core.error import UsageError
 
-from ..program_source import ProgramSourceError
 from .render import first_line
 
 __all__ = ["runtime_exceptions", "usage_errors", "user_error_message"]
@@ -23,8 +22,9 @@ __all__ = ["runtime_exceptions", "usage_errors", "user_error_message"]
 def user_error_message(exc: BaseException) -> str | None:
     """A one-line message for exceptions that report a user's mistake, else None.
 
-    qiskit-ibm-runtime's classes exist only once that package was imported,
-    so look in ``sys.modules`` rather than importing it here.
+    Each class exists only once its module was imported (by whatever raised
+    it), so look in ``sys.modules`` rather than importing anything here:
+    ``%load_ext`` stays cheap.
     """
     ibm = sys.modules.get("qiskit_ibm_runtime.exceptions")
     if ibm is not None and isinstance(
@@ -39,7 +39,8 @@ def user_error_message(exc: BaseException) -> str | None:
     schema = sys.modules.get("jsonschema.exceptions")
     if schema is not None and isinstance(exc, schema.ValidationError):
         return f"invalid inputs: {first_line(exc.message, limit=None)}"
-    if isinstance(exc, ProgramSourceError):
+    registry = sys.modules.get("qrt_jupyter.runtime.programs.registry")  # ProgramSourceError's home
+    if registry is not None and isinstance(exc, registry.ProgramSourceError):
         return str(exc)
     return None
 

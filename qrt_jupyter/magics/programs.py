@@ -11,7 +11,6 @@ from IPython.core.error import UsageError
 from IPython.core.magic import cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ..program_source import ProgramSourceError, check_program_source, merge_metadata, metadata_from_docstring
 from . import args as qargs
 from .base import MagicsBase
 from .errors import usage_errors
@@ -40,6 +39,8 @@ class ProgramMagics(MagicsBase):
         ``--update`` can be re-run as often as it is edited.
         """
         args = self._parse(self.qrt_program, line)
+        from ..program_source import ProgramSourceError, check_program_source, metadata_from_docstring
+
         try:
             module = check_program_source(cell)
             docstring = ast.get_docstring(module, clean=True)
@@ -123,6 +124,8 @@ class ProgramMagics(MagicsBase):
 
 
 def _merge(base: Mapping, override: Mapping) -> dict:
+    from ..program_source import ProgramSourceError, merge_metadata
+
     try:
         return merge_metadata(base, override)
     except ProgramSourceError as exc:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import html
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..monitor import JobMonitor, JobSnapshot
 from ..status import CANCELLED, DONE, ERROR, QUEUED
+
+if TYPE_CHECKING:  # the magics import first_line from here: %load_ext must not load the monitor
+    from ..monitor import JobMonitor, JobSnapshot
 
 __all__ = ["StatusLine", "StatusLineView", "first_line", "status_text"]
 
