@@ -87,7 +87,7 @@ def run_wait(shell, line):
 
 
 def test_load_ext_is_cheap_in_a_fresh_process(tmp_path):
-    """No qiskit, qiskit-aer, qiskit-ibm-runtime or plotly until a service is used."""
+    """No qiskit, qiskit-aer, qiskit-ibm-runtime or plotly, nor our runtime, until a service is used."""
     code = textwrap.dedent(
         """
         import sys
@@ -100,12 +100,15 @@ def test_load_ext_is_cheap_in_a_fresh_process(tmp_path):
         ip.run_line_magic("pinfo", "%qrt_run")
         heavy = [m for m in ("qiskit", "qiskit_aer", "qiskit_ibm_runtime", "plotly") if m in sys.modules]
         print("HEAVY", heavy)
+        layers = ("qrt_jupyter.runtime", "qrt_jupyter.monitor", "qrt_jupyter.ibm", "qrt_jupyter.widgets.")
+        print("LAYERS", sorted(m for m in sys.modules if m.startswith(layers)))
         """
     )
     env = dict(os.environ, QRT_HOME=str(tmp_path / "home"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout
+    assert "LAYERS ['qrt_jupyter.widgets.status_line']" in out.stdout  # no runtime, monitor or ibm module
     assert "qiskit-aer" in out.stdout  # the version table was shown
 
 
