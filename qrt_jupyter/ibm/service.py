@@ -32,6 +32,8 @@ from qiskit_ibm_runtime.exceptions import (
     RuntimeProgramNotFound,
 )
 
+from qrt_jupyter.runtime.names import unknown
+
 from . import primitives
 from .accounts import ACCOUNTS_FILE_ENV, AccountRef, accounts_file, open_service, probe_url
 from .backends import IBMBackendHandle
@@ -194,8 +196,7 @@ class IBMService:
         except QiskitBackendNotFoundError:
             names = sorted(b.name for b in self.backends())
             raise QiskitBackendNotFoundError(
-                f"IBM Quantum has no backend '{name}' for {self._ref.describe()}; "
-                f"available: {', '.join(names) or 'none'}."
+                f"IBM Quantum ({self._ref.describe()}): {unknown('backend', name, names)}"
             ) from None
 
     @_talks_to_ibm

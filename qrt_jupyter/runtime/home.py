@@ -2,8 +2,11 @@
 
 Every ``LocalRuntimeService`` on the same home directory in one process shares
 this object, so ``%qrt_service local`` twice does not start two schedulers.
-Opening a home settles what a previous process left behind: its running jobs
-are marked failed (interrupted) and its queued jobs are adopted and run.
+Opening a home settles what a previous process left behind (the rules are in
+:mod:`.recovery`): its running jobs are marked failed (interrupted) and its
+queued jobs are adopted and run. The scheduler runs jobs through an executor
+(:mod:`.executors`); this module chooses none, the scheduler's default is the
+local worker processes.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ import contextvars
 import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..status import is_pending
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .jobs import RuntimeJob
     from .service import LocalRuntimeService
@@ -291,11 +293,9 @@ class Session:
     def cancel(self) -> None:
         """Close the session and cancel every job of it that has not finished."""
         self.close()
-        from qiskit.providers import JobStatus
-
         for job_id in self._service.session_details(self._session_id).get("jobs", []):
             job = self._service.job(job_id)
-            if job.status() in (JobStatus.QUEUED, JobStatus.INITIALIZING, JobStatus.RUNNING):
+            if is_pending(job.status()):
                 try:
                     job.cancel()
                 except Exception:  # noqa: BLE001 - it finished between the check and the cancel

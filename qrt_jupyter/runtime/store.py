@@ -198,19 +198,10 @@ class Store:
         session_id: str | None = None,
         status: str | None = None,
     ) -> list[sqlite3.Row]:
-        where, args = [], []
-        if program_id is not None:
-            where.append("program_id=?")
-            args.append(program_id)
-        if backend_name is not None:
-            where.append("backend=?")
-            args.append(backend_name)
-        if session_id is not None:
-            where.append("session_id=?")
-            args.append(session_id)
-        if status is not None:
-            where.append("status=?")
-            args.append(status)
+        given = (("program_id", program_id), ("backend", backend_name), ("session_id", session_id),
+                 ("status", status))
+        where = [f"{column}=?" for column, value in given if value is not None]
+        args: list[Any] = [value for _, value in given if value is not None]
         if pending is True:
             where.append(f"status IN {_PENDING}")
         elif pending is False:

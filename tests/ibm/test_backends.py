@@ -41,7 +41,7 @@ def test_backend_by_name_and_its_qiskit_backend(ibm):
 
 
 def test_unknown_backend_lists_the_available_ones(ibm):
-    with pytest.raises(QiskitBackendNotFoundError, match="no backend 'ibm_kyiv'.*ibm_manila, ibm_nairobi"):
+    with pytest.raises(QiskitBackendNotFoundError, match="unknown backend 'ibm_kyiv'.*ibm_manila, ibm_nairobi"):
         ibm.backend("ibm_kyiv")
 
 

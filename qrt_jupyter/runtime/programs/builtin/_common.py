@@ -28,6 +28,28 @@ def encoded(type_name: str) -> dict:
     }
 
 
+def program_metadata(name: str, description: str, parameters: dict, return_values: dict,
+                     interim_results: dict | None = None, max_execution_time: int = 10800,
+                     min_num_qubits: int = 1, version: str = "1.0") -> dict:
+    """A built-in's ``METADATA`` in the runtime program metadata format.
+
+    ``parameters`` holds the ``properties`` (and ``required``/``oneOf``) of the
+    inputs' object schema; every schema gets its ``$schema``.
+    """
+    return {
+        "name": name,
+        "description": description,
+        "max_execution_time": max_execution_time,
+        "version": version,
+        "spec": {
+            "backend_requirements": {"min_num_qubits": min_num_qubits},
+            "parameters": {"$schema": JSON_SCHEMA, "type": "object", **parameters},
+            "return_values": {"$schema": JSON_SCHEMA, **return_values},
+            "interim_results": {"$schema": JSON_SCHEMA, **(interim_results or {"description": "None."})},
+        },
+    }
+
+
 CIRCUIT = {**encoded("QuantumCircuit"), "description": "A QuantumCircuit."}
 CIRCUITS = {
     "description": "A QuantumCircuit or a list of them.",

@@ -13,46 +13,37 @@ from . import _common as c
 
 RESULT_DECODER = "qrt_jupyter.runtime.results:RunnerResult"
 
-METADATA = {
-    "name": "circuit-runner",
-    "description": "Transpiles and runs circuits on a backend; optionally mitigates readout "
+METADATA = c.program_metadata(
+    name="circuit-runner",
+    description="Transpiles and runs circuits on a backend; optionally mitigates readout "
     "errors with mthree.",
-    "max_execution_time": 10800,
-    "version": "1.0",
-    "spec": {
-        "backend_requirements": {"min_num_qubits": 1},
-        "parameters": {
-            "$schema": c.JSON_SCHEMA,
-            "type": "object",
-            "properties": {
-                "circuits": c.CIRCUITS,
-                "shots": {**c.SHOTS, "default": c.DEFAULT_SHOTS},
-                "optimization_level": c.OPTIMIZATION_LEVEL,
-                "initial_layout": {
-                    "description": "Physical qubit of each virtual qubit, as a list.",
-                    "type": ["array", "null"],
-                    "items": {"type": "integer", "minimum": 0},
-                },
-                "seed_transpiler": c.SEED_TRANSPILER,
-                "measurement_error_mitigation": {
-                    "type": "boolean",
-                    "default": False,
-                    "description": "Add mthree readout-mitigated quasi-probabilities.",
-                },
-                "skip_transpilation": c.SKIP_TRANSPILATION,
+    parameters={
+        "properties": {
+            "circuits": c.CIRCUITS,
+            "shots": {**c.SHOTS, "default": c.DEFAULT_SHOTS},
+            "optimization_level": c.OPTIMIZATION_LEVEL,
+            "initial_layout": {
+                "description": "Physical qubit of each virtual qubit, as a list.",
+                "type": ["array", "null"],
+                "items": {"type": "integer", "minimum": 0},
             },
-            "required": ["circuits"],
+            "seed_transpiler": c.SEED_TRANSPILER,
+            "measurement_error_mitigation": {
+                "type": "boolean",
+                "default": False,
+                "description": "Add mthree readout-mitigated quasi-probabilities.",
+            },
+            "skip_transpilation": c.SKIP_TRANSPILATION,
         },
-        "return_values": {
-            "$schema": c.JSON_SCHEMA,
-            "description": "A qiskit Result in dict form (Result.to_dict()).",
-            "type": "object",
-            "properties": {"results": {"type": "array"}, "success": {"type": "boolean"}},
-            "required": ["results"],
-        },
-        "interim_results": {"$schema": c.JSON_SCHEMA, "description": "None."},
+        "required": ["circuits"],
     },
-}
+    return_values={
+        "description": "A qiskit Result in dict form (Result.to_dict()).",
+        "type": "object",
+        "properties": {"results": {"type": "array"}, "success": {"type": "boolean"}},
+        "required": ["results"],
+    },
+)
 
 
 def main(

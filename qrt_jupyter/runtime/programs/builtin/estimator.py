@@ -27,69 +27,60 @@ _OBSERVABLE = {
     ],
 }
 
-METADATA = {
-    "name": "estimator",
-    "description": "Expectation values of observables (Estimator primitive).",
-    "max_execution_time": 10800,
-    "version": "1.0",
-    "spec": {
-        "backend_requirements": {"min_num_qubits": 1},
-        "parameters": {
-            "$schema": c.JSON_SCHEMA,
-            "type": "object",
-            "properties": {
-                "circuits": c.CIRCUITS,
-                "observables": {
-                    "description": "One observable per circuit (or one for all circuits, "
-                    "or one circuit for all observables).",
-                    "anyOf": [_OBSERVABLE, {"type": "array", "items": _OBSERVABLE}],
-                },
-                "parameter_values": c.PARAMETER_VALUES,
-                "circuit_indices": c.INDICES,
-                "observable_indices": c.INDICES,
-                "shots": {
-                    **c.SHOTS,
-                    "type": ["integer", "null"],
-                    "default": DEFAULT_SHOTS,
-                    "description": "Shots per measured basis; null: exact values "
-                    "(V1 style, noiseless simulator only).",
-                },
-                "run_options": c.RUN_OPTIONS,
-                "optimization_level": c.OPTIMIZATION_LEVEL,
-                "resilience_level": c.RESILIENCE_LEVEL,
-                "skip_transpilation": c.SKIP_TRANSPILATION,
-                "seed_transpiler": c.SEED_TRANSPILER,
-                "pubs": c.PUBS,
-                "precision": {
-                    "type": "number",
-                    "exclusiveMinimum": 0,
-                    "description": "V2: target standard error; shots = ceil(1 / precision²).",
-                },
+METADATA = c.program_metadata(
+    name="estimator",
+    description="Expectation values of observables (Estimator primitive).",
+    parameters={
+        "properties": {
+            "circuits": c.CIRCUITS,
+            "observables": {
+                "description": "One observable per circuit (or one for all circuits, "
+                "or one circuit for all observables).",
+                "anyOf": [_OBSERVABLE, {"type": "array", "items": _OBSERVABLE}],
             },
-            "anyOf": [
-                {"required": ["circuits", "observables"], "not": {"required": ["pubs"]}},
-                {"required": ["pubs"], "not": {"required": ["circuits"]}},
-            ],
+            "parameter_values": c.PARAMETER_VALUES,
+            "circuit_indices": c.INDICES,
+            "observable_indices": c.INDICES,
+            "shots": {
+                **c.SHOTS,
+                "type": ["integer", "null"],
+                "default": DEFAULT_SHOTS,
+                "description": "Shots per measured basis; null: exact values "
+                "(V1 style, noiseless simulator only).",
+            },
+            "run_options": c.RUN_OPTIONS,
+            "optimization_level": c.OPTIMIZATION_LEVEL,
+            "resilience_level": c.RESILIENCE_LEVEL,
+            "skip_transpilation": c.SKIP_TRANSPILATION,
+            "seed_transpiler": c.SEED_TRANSPILER,
+            "pubs": c.PUBS,
+            "precision": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "description": "V2: target standard error; shots = ceil(1 / precision²).",
+            },
         },
-        "return_values": {
-            "$schema": c.JSON_SCHEMA,
-            "description": "V1 style: values and per-value metadata (variance, shots). "
-            "V2 style: a PrimitiveResult with evs and stds.",
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "values": {"type": "array", "items": {"type": "number"}},
-                        "metadata": {"type": "array", "items": {"type": "object"}},
-                    },
-                    "required": ["values", "metadata"],
-                },
-                c.PRIMITIVE_RESULT,
-            ],
-        },
-        "interim_results": {"$schema": c.JSON_SCHEMA, "description": "None."},
+        "anyOf": [
+            {"required": ["circuits", "observables"], "not": {"required": ["pubs"]}},
+            {"required": ["pubs"], "not": {"required": ["circuits"]}},
+        ],
     },
-}
+    return_values={
+        "description": "V1 style: values and per-value metadata (variance, shots). "
+        "V2 style: a PrimitiveResult with evs and stds.",
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "values": {"type": "array", "items": {"type": "number"}},
+                    "metadata": {"type": "array", "items": {"type": "object"}},
+                },
+                "required": ["values", "metadata"],
+            },
+            c.PRIMITIVE_RESULT,
+        ],
+    },
+)
 
 
 def main(

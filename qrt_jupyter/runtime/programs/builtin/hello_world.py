@@ -6,48 +6,37 @@ user sees interim results stream in before the final ``"All done!"``, as with IB
 
 from __future__ import annotations
 
-from ._common import JSON_SCHEMA
+from ._common import program_metadata
 
-METADATA = {
-    "name": "hello-world",
-    "description": "A sample runtime program: runs small random circuits and publishes "
+METADATA = program_metadata(
+    name="hello-world",
+    description="A sample runtime program: runs small random circuits and publishes "
     "their counts after every iteration.",
-    "max_execution_time": 300,
-    "version": "1.0",
-    "spec": {
-        "backend_requirements": {"min_num_qubits": 1},
-        "parameters": {
-            "$schema": JSON_SCHEMA,
-            "type": "object",
-            "properties": {
-                "iterations": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "default": 5,
-                    "description": "Number of iterations to run; each publishes its counts.",
-                }
-            },
-        },
-        "return_values": {
-            "$schema": JSON_SCHEMA,
-            "type": "string",
-            "description": "A final string: \"All done!\".",
-        },
-        "interim_results": {
-            "$schema": JSON_SCHEMA,
-            "type": "object",
-            "properties": {
-                "iteration": {"type": "integer", "description": "Iteration number, from 0."},
-                "counts": {
-                    "type": "object",
-                    "additionalProperties": {"type": "integer"},
-                    "description": "Histogram of the iteration's circuit.",
-                },
-            },
-            "required": ["iteration", "counts"],
+    max_execution_time=300,
+    parameters={
+        "properties": {
+            "iterations": {
+                "type": "integer",
+                "minimum": 0,
+                "default": 5,
+                "description": "Number of iterations to run; each publishes its counts.",
+            }
         },
     },
-}
+    return_values={"type": "string", "description": "A final string: \"All done!\"."},
+    interim_results={
+        "type": "object",
+        "properties": {
+            "iteration": {"type": "integer", "description": "Iteration number, from 0."},
+            "counts": {
+                "type": "object",
+                "additionalProperties": {"type": "integer"},
+                "description": "Histogram of the iteration's circuit.",
+            },
+        },
+        "required": ["iteration", "counts"],
+    },
+)
 
 MAX_QUBITS = 3
 """Small enough to run in milliseconds on any device, including one-qubit ones."""

@@ -12,58 +12,49 @@ from . import _common as c
 
 RESULT_DECODER = "qrt_jupyter.runtime.results:SamplerResultDecoder"
 
-METADATA = {
-    "name": "sampler",
-    "description": "Quasi-probability distributions of circuit outcomes (Sampler primitive).",
-    "max_execution_time": 10800,
-    "version": "1.0",
-    "spec": {
-        "backend_requirements": {"min_num_qubits": 1},
-        "parameters": {
-            "$schema": c.JSON_SCHEMA,
-            "type": "object",
-            "properties": {
-                "circuits": c.CIRCUITS,
-                "parameter_values": c.PARAMETER_VALUES,
-                "circuit_indices": {
-                    **c.INDICES,
-                    "description": "Which of `circuits` to run, in order (default: all).",
-                },
-                "shots": {**c.SHOTS, "default": c.DEFAULT_SHOTS},
-                "run_options": c.RUN_OPTIONS,
-                "optimization_level": c.OPTIMIZATION_LEVEL,
-                "resilience_level": c.RESILIENCE_LEVEL,
-                "skip_transpilation": c.SKIP_TRANSPILATION,
-                "seed_transpiler": c.SEED_TRANSPILER,
-                "pubs": c.PUBS,
+METADATA = c.program_metadata(
+    name="sampler",
+    description="Quasi-probability distributions of circuit outcomes (Sampler primitive).",
+    parameters={
+        "properties": {
+            "circuits": c.CIRCUITS,
+            "parameter_values": c.PARAMETER_VALUES,
+            "circuit_indices": {
+                **c.INDICES,
+                "description": "Which of `circuits` to run, in order (default: all).",
             },
-            "oneOf": [{"required": ["circuits"]}, {"required": ["pubs"]}],
+            "shots": {**c.SHOTS, "default": c.DEFAULT_SHOTS},
+            "run_options": c.RUN_OPTIONS,
+            "optimization_level": c.OPTIMIZATION_LEVEL,
+            "resilience_level": c.RESILIENCE_LEVEL,
+            "skip_transpilation": c.SKIP_TRANSPILATION,
+            "seed_transpiler": c.SEED_TRANSPILER,
+            "pubs": c.PUBS,
         },
-        "return_values": {
-            "$schema": c.JSON_SCHEMA,
-            "description": "V1 style: one quasi-distribution (integer outcome -> "
-            "probability) and one metadata dict per circuit. V2 style: a PrimitiveResult.",
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "quasi_dists": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "additionalProperties": {"type": "number"},
-                            },
-                        },
-                        "metadata": {"type": "array", "items": {"type": "object"}},
-                    },
-                    "required": ["quasi_dists", "metadata"],
-                },
-                c.PRIMITIVE_RESULT,
-            ],
-        },
-        "interim_results": {"$schema": c.JSON_SCHEMA, "description": "None."},
+        "oneOf": [{"required": ["circuits"]}, {"required": ["pubs"]}],
     },
-}
+    return_values={
+        "description": "V1 style: one quasi-distribution (integer outcome -> "
+        "probability) and one metadata dict per circuit. V2 style: a PrimitiveResult.",
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "quasi_dists": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": {"type": "number"},
+                        },
+                    },
+                    "metadata": {"type": "array", "items": {"type": "object"}},
+                },
+                "required": ["quasi_dists", "metadata"],
+            },
+            c.PRIMITIVE_RESULT,
+        ],
+    },
+)
 
 
 def main(
