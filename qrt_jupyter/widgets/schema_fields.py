@@ -252,19 +252,13 @@ def coerce_value(spec: FieldSpec, raw: Any, namespace: Mapping | None = None) ->
         if raw == "" and not spec.required:
             return None if spec.null_when_empty else MISSING
         return str(raw)
-    if spec.kind == INTEGER:
-        if isinstance(raw, bool) or not isinstance(raw, int):
+    if spec.kind in _NUMERIC:
+        parse, accepted, what = _NUMERIC[spec.kind]
+        if isinstance(raw, bool) or not isinstance(raw, accepted):
             try:
-                raw = int(str(raw).strip())
+                raw = parse(str(raw).strip())
             except ValueError:
-                raise FormError(spec.name, f"not an integer: {raw!r}") from None
-        return _check_bounds(spec, raw)
-    if spec.kind == NUMBER:
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            try:
-                raw = float(str(raw).strip())
-            except ValueError:
-                raise FormError(spec.name, f"not a number: {raw!r}") from None
+                raise FormError(spec.name, f"not {what}: {raw!r}") from None
         return _check_bounds(spec, raw)
     if spec.kind == BOOLEAN:
         if isinstance(raw, str):
@@ -289,6 +283,10 @@ def coerce_value(spec: FieldSpec, raw: Any, namespace: Mapping | None = None) ->
     if spec.kind == KWARGS and not isinstance(value, Mapping):
         raise FormError(spec.name, f"expected a dict of inputs, got {type(value).__name__}")
     return value
+
+
+# numeric kinds: how typed text is parsed, which Python values are taken as they are, the word for errors
+_NUMERIC = {INTEGER: (int, int, "an integer"), NUMBER: (float, (int, float), "a number")}
 
 
 def _check_bounds(spec: FieldSpec, value):
