@@ -124,8 +124,12 @@ class LocalRuntimeJobMonitor(JobMonitor):
                     queue_position=None,
                     started=self._snapshot.started or from_timestamp(event.time),
                 )
-            else:
+            elif not self._started():  # a late event of a job seen running already says nothing new
                 self._update(status=name)
+
+    def _started(self) -> bool:
+        """The snapshot says the job runs: a job never goes back to waiting from there."""
+        return self._snapshot.status == RUNNING
 
     def _update_soon(self) -> None:
         """Publish what was collected within ``COALESCE_SECONDS``, once for many events."""
@@ -198,7 +202,8 @@ class LocalRuntimeJobMonitor(JobMonitor):
         """
         status = status_name(fact(self.job, "status", QUEUED))
         if not is_final(status):
-            self._update(status=status)
+            if not self._started():  # the store may be ahead of the events, never behind
+                self._update(status=status, **({"queue_position": None} if status == RUNNING else {}))
             return
         with self._lock:
             busy, self._finalizing = self._finalizing, True
