@@ -39,6 +39,7 @@ class LocalExecutor(Executor):
         worker.job_id = launch.job_id
         with self._lock:
             self._running[launch.job_id] = worker
+        self._report(("worker", launch.job_id, f"local:{worker.pid}"))
         sent = worker.send(("run", launch.job_id, launch.program_kind, launch.program, launch.backend,
                             launch.backend_factory, launch.inputs, launch.log_level))
         if not sent:
