@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import queue
-import select
 import socket
 import tempfile
 import threading
@@ -69,12 +68,21 @@ class _JobStream:
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.done = threading.Event()
+        self._ended = False
+        self._end_lock = threading.Lock()
         self._queue: "queue.SimpleQueue[object]" = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._write, name="qrt-dask-stream", daemon=True)
         self._thread.start()
 
     def send(self, message) -> None:
         self._queue.put(message)
+
+    def end(self) -> bool:
+        """Mark the job ended; True for the first caller only (its end, or a kill, not both)."""
+        with self._end_lock:
+            first, self._ended = not self._ended, True
+        self.done.set()
+        return first
 
     def _write(self) -> None:
         while True:
@@ -117,15 +125,28 @@ def _on_message(worker: Worker, message: tuple) -> None:
         stream.send(list(message))
     elif kind == "idle":
         _routes.pop(worker, None)
-        stream.send(["idle"])
-        stream.done.set()
-        _worker_pool().release(worker)
+        if stream.end():
+            stream.send(["idle"])
+            _worker_pool().release(worker)
     elif kind == "exit":
         _routes.pop(worker, None)
-        if not worker.killed:
+        if stream.end() and not worker.killed:
             stream.send(["exit", message[1]])
-        stream.done.set()
         _worker_pool().discard(worker)
+
+
+def _listen(reader, worker: Worker, stream: _JobStream, outcome: list) -> None:
+    """Wait for a ``kill`` line (or the scheduler's side closing): stop the program at once."""
+    try:
+        line = reader.readline()
+    except (OSError, ValueError):  # closed by the task after the job's end
+        line = b""
+    if stream.done.is_set() or not stream.end():
+        return
+    outcome.append("killed" if line.strip() == b"kill" else "abandoned")
+    _routes.pop(worker, None)
+    worker.kill()
+    _worker_pool().discard(worker)
 
 
 def run_launch(launch: dict, host: str, port: int, token: str) -> str:
@@ -150,16 +171,9 @@ def run_launch(launch: dict, host: str, port: int, token: str) -> str:
                         launch["backend_factory"], launch["inputs"], launch["log_level"]))
     if not sent:
         _on_message(worker, ("exit", worker.process.poll()))
-    ended = "done"
-    while not stream.done.is_set():
-        readable, _, _ = select.select([sock], [], [], 0.2)
-        if readable:
-            line = reader.readline()
-            if not line or line.strip() == b"kill":
-                ended = "killed"
-                _routes.pop(worker, None)
-                worker.kill()
-                pool.discard(worker)
-                break
+    outcome: list[str] = []
+    threading.Thread(target=_listen, args=(reader, worker, stream, outcome), name="qrt-dask-kill",
+                     daemon=True).start()
+    stream.done.wait()
     stream.close()
-    return ended
+    return outcome[0] if outcome else "done"
