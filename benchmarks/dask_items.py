@@ -14,10 +14,11 @@ stopped by their pids at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-from typing import Any
+from typing import Any, Iterator
 
 from run import REPO, SIMULATOR, Context, Row, bell_circuit, interleave, median, publisher_program, verdict
 
@@ -34,6 +35,22 @@ def _cluster(workers: int, ctx: Context):
     logs = ctx.root / "dask-logs"
     logs.mkdir(exist_ok=True)
     return LocalDaskCluster(workers, env=WORKER_ENV, log_dir=logs)
+
+
+@contextlib.contextmanager
+def _service_on_cluster(ctx: Context, workers: int, name: str) -> Iterator:
+    """A LocalRuntimeService on a fresh home whose jobs run on a fresh cluster; both stopped after."""
+    from qrt_jupyter import LocalRuntimeService
+
+    cluster = _cluster(workers, ctx)
+    service = None
+    try:
+        service = LocalRuntimeService(home=ctx.root / f"dask-home-{name}", dask=cluster.address)
+        yield service
+    finally:
+        if service is not None:
+            service.close()
+        cluster.stop()
 
 
 def _load() -> str:
@@ -57,43 +74,28 @@ def _burst(service, circuits: list, shots: int) -> float:
 
 
 def item16_throughput(ctx: Context) -> list[Row]:
-    from qrt_jupyter import LocalRuntimeService
-
     count, num_qubits, depth, shots = (4, 14, 10, 2000) if ctx.quick else (12, 20, 20, 20_000)
     circuits = [_random_circuit(num_qubits, depth, seed) for seed in range(count)]
-    clusters = {n: _cluster(n, ctx) for n in (1, 2)}
-    services = {}
-    try:
-        for n, cluster in clusters.items():
-            services[n] = LocalRuntimeService(home=ctx.root / f"dask-home-{n}", dask=cluster.address)
-            _burst(services[n], circuits[:n], shots)  # every worker has run a job: hot caches
+    with contextlib.ExitStack() as stack:
+        services = {n: stack.enter_context(_service_on_cluster(ctx, n, f"throughput-{n}")) for n in (1, 2)}
+        for n, service in services.items():
+            _burst(service, circuits[:n], shots)  # every worker has run a job: hot caches
         load_before = _load()
         one, two = interleave(lambda: _burst(services[1], circuits, shots),
                               lambda: _burst(services[2], circuits, shots), ctx.repeat(2, 1), warmup=0)
-        ratio = median(one) / median(two)
-        return [Row(16, f"{count} sampler jobs ({num_qubits}q depth {depth}, {shots} shots): 1 vs 2 workers",
-                    count / median(two), count / median(one), "jobs/s", target=">= 1.7",
-                    status=verdict(ratio >= 1.7),
-                    note=f"A 2 workers, B 1; {median(two):.1f} s vs {median(one):.1f} s; before: "
-                         f"{load_before}, after: {_load()}",
-                    ratio=ratio)]
-    finally:
-        for service in services.values():
-            service.close()
-        for cluster in clusters.values():
-            cluster.stop()
+    ratio = median(one) / median(two)
+    return [Row(16, f"{count} sampler jobs ({num_qubits}q depth {depth}, {shots} shots): 1 vs 2 workers",
+                count / median(two), count / median(one), "jobs/s", target=">= 1.7", status=verdict(ratio >= 1.7),
+                note=f"A 2 workers, B 1; {median(two):.1f} s vs {median(one):.1f} s; before: {load_before}, "
+                     f"after: {_load()}",
+                ratio=ratio)]
 
 
 def item17_bell_overhead(ctx: Context) -> list[Row]:
-    from qrt_jupyter import LocalRuntimeService
-
-    cluster = _cluster(2, ctx)
-    service = None
-    try:
-        service = LocalRuntimeService(home=ctx.root / "dask-home-bell", dask=cluster.address)
+    bell = bell_circuit()
+    options = {"backend_name": SIMULATOR}
+    with _service_on_cluster(ctx, 2, "bell") as service:
         local = ctx.service()
-        bell = bell_circuit()
-        options = {"backend_name": SIMULATOR}
 
         def on_cluster():
             return service.run("sampler", {"pubs": [(bell,)], "shots": 1024}, options=options).result()
@@ -104,25 +106,16 @@ def item17_bell_overhead(ctx: Context) -> list[Row]:
         for _ in range(2):  # both Dask workers' processes have run a Bell job
             on_cluster()
         a, b = interleave(on_cluster, on_local, ctx.repeat(20, 3))
-        ratio = median(a) / median(b)
-        return [Row(17, "Bell 1024 shots: Dask cluster vs local workers", median(a) * 1e3, median(b) * 1e3,
-                    "ms", target="<= 2.0", status=verdict(ratio <= 2.0), note=_load())]
-    finally:
-        if service is not None:
-            service.close()
-        cluster.stop()
+    ratio = median(a) / median(b)
+    return [Row(17, "Bell 1024 shots: Dask cluster vs local workers", median(a) * 1e3, median(b) * 1e3,
+                "ms", target="<= 2.0", status=verdict(ratio <= 2.0), note=_load())]
 
 
 def item18_interim(ctx: Context) -> list[Row]:
-    from qrt_jupyter import LocalRuntimeService
-
-    cluster = _cluster(1, ctx)
-    service = None
-    try:
-        service = LocalRuntimeService(home=ctx.root / "dask-home-interim", dask=cluster.address)
+    count = 500 if ctx.quick else 5000
+    rates, lost, disordered = [], 0, 0
+    with _service_on_cluster(ctx, 1, "interim") as service:
         program = publisher_program(service)
-        count = 500 if ctx.quick else 5000
-        rates, lost, disordered = [], 0, 0
         for _ in range(ctx.repeat(3, 1)):
             received: list[Any] = []
             done = threading.Event()
@@ -136,22 +129,17 @@ def item18_interim(ctx: Context) -> list[Row]:
             job.wait_for_final_state(timeout=600)
             if not done.wait(60):
                 raise RuntimeError("the callback never received the final result")
-            interims = [m for m in received if isinstance(m, dict)]
-            indices = [m["i"] for m in interims]
+            indices = [m["i"] for m in received if isinstance(m, dict)]
             lost += count - len(set(indices))
             disordered += sum(1 for x, y in zip(indices, indices[1:]) if y != x + 1)
             stamps = service.runtime_home.store.interim(job.job_id(), 0)  # when each was recorded
             rates.append(len(stamps) / max(stamps[-1]["time"] - stamps[0]["time"], 1e-9))
-        rate = median(rates)
-        ok = rate >= 5000 and lost == 0 and disordered == 0
-        return [Row(18, f"{count} interim results from a Dask worker to a callback", rate, None, "msg/s",
-                    target=">= 5000/s, 0 lost, in order", status=verdict(ok),
-                    note=f"first to last recorded; lost {lost}, out of order {disordered}; {_load()}",
-                    extra={"lost": lost, "out_of_order": disordered})]
-    finally:
-        if service is not None:
-            service.close()
-        cluster.stop()
+    rate = median(rates)
+    ok = rate >= 5000 and lost == 0 and disordered == 0
+    return [Row(18, f"{count} interim results from a Dask worker to a callback", rate, None, "msg/s",
+                target=">= 5000/s, 0 lost, in order", status=verdict(ok),
+                note=f"first to last recorded; lost {lost}, out of order {disordered}; {_load()}",
+                extra={"lost": lost, "out_of_order": disordered})]
 
 
 ITEMS = {16: item16_throughput, 17: item17_bell_overhead, 18: item18_interim}
