@@ -17,11 +17,13 @@ _EXPORTS = {
     "RemoteRuntimeService": "qrt_jupyter.remote.service",
     "RuntimeOptions": "qrt_jupyter.runtime.options",
     "RunnerResult": "qrt_jupyter.runtime.results",
+    "UserMessenger": "qrt_jupyter.runtime.messenger",
     "Session": "qrt_jupyter.runtime.session",
     "Sampler": "qrt_jupyter.runtime.primitives",
     "Estimator": "qrt_jupyter.runtime.primitives",
     "Options": "qrt_jupyter.runtime.primitives",
     "watch": "qrt_jupyter.widgets",
+    "show": "qrt_jupyter.widgets",
     "Dashboard": "qrt_jupyter.widgets",
 }
 

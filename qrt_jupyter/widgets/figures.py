@@ -6,7 +6,7 @@ imported inside the builders, never at module import, so watching a job does
 not pay for plotly until there is something to draw.
 
 The readers (``quasi_distributions``, ``estimator_values``) are duck-typed
-on the result's shape rather than on its class, so the seeds' V1 results
+on the result's shape rather than on its class, so the old ``IBMRuntimeService`` API's V1 results
 (``SamplerResult``, ``EstimatorResult``), the V2 ``PrimitiveResult``, a qiskit
 ``Result`` (circuit-runner) and their undecoded JSON dicts all work without
 importing qiskit here.
@@ -119,7 +119,7 @@ def _pub_counts(pub: Any) -> dict[str, int] | None:
 def estimator_values(result: Any) -> tuple[list[str], list[float], list[float | None]] | None:
     """``(labels, values, errors)`` of an estimator result, or None if ``result`` isn't one.
 
-    Errors are standard errors: ``sqrt(variance / shots)`` for seed-style
+    Errors are standard errors: ``sqrt(variance / shots)`` for V1-style
     results, ``stds`` for V2 ones; None where the result doesn't say.
     """
     if isinstance(result, Mapping) and "values" in result:
@@ -335,6 +335,30 @@ def interim_counts(item: Any) -> dict[str, float] | None:
         if isinstance(counts, Mapping) and counts:
             return {str(k): float(v) for k, v in counts.items()}
     return None
+
+
+def interim_points(items: Sequence[Any], start: int = 0, known: Any = ()) -> tuple[
+        dict[str, tuple[list[float], list[float]]], dict[str, float] | None, Any]:
+    """``({name: (xs, ys)}, newest counts, its x)`` of interim results numbered ``start`` on.
+
+    Numbers against iteration, at most ``MAX_SERIES`` series counting the ``known`` ones
+    already drawn; the live plot and the static pictures read interim results alike.
+    """
+    points: dict[str, tuple[list[float], list[float]]] = {}
+    counts, counts_x = None, None
+    for offset, item in enumerate(items):
+        x = interim_x(item, start + offset)
+        for name, y in numeric_fields(item).items():
+            if name not in known and name not in points and len(
+                    set(known) | points.keys()) >= MAX_SERIES:
+                continue
+            xs, ys = points.setdefault(name, ([], []))
+            xs.append(x)
+            ys.append(y)
+        found = interim_counts(item)
+        if found is not None:
+            counts, counts_x = found, x
+    return points, counts, counts_x
 
 
 def lines_layout() -> dict:

@@ -27,6 +27,7 @@ import ipywidgets
 import traitlets as t
 
 from ..monitor import JobMonitor, JobSnapshot, monitor_job
+from ..status import ERROR, QUEUED
 from ._assets import asset_path
 from ._bundle import with_static_summaries
 from .pump import UpdatePump, get_pump
@@ -49,7 +50,9 @@ class JobWidget(anywidget.AnyWidget):
 
     # the public contract
     job_id = t.Unicode("").tag(sync=True)
-    status = t.Unicode("QUEUED").tag(sync=True)
+    status = t.Unicode(QUEUED).tag(sync=True)
+    # the job will not change again; decided here so the front end holds no list of statuses
+    final = t.Bool(False).tag(sync=True)
     # what the header shows
     program = t.Unicode(None, allow_none=True).tag(sync=True)
     backend = t.Unicode(None, allow_none=True).tag(sync=True)
@@ -76,6 +79,8 @@ class JobWidget(anywidget.AnyWidget):
         self._interim = None  # InterimPlot, created on the first interim result
         self.result_figure: Any = None
         self._result_drawn = False
+        self._displays: list[Any] = []  # DisplayHandles of _ipython_display_
+        self._final_shown = False
         self.view = ipywidgets.VBox([self], layout=ipywidgets.Layout(width="100%"))
         self.on_msg(self._on_front_end_msg)
         self._unsubscribe = self.monitor.subscribe(self._on_change)
@@ -99,12 +104,16 @@ class JobWidget(anywidget.AnyWidget):
             if snap.is_final and snap.has_result and not self._result_drawn:
                 self._result_drawn = True
                 self._draw_result(snap.result)
+            if snap.is_final and self._displays and not self._final_shown:
+                self._final_shown = True
+                self._refresh_displays()
 
     def _apply_traits(self, snap: JobSnapshot) -> None:
         logs = snap.logs if snap.log_chunks else ""
         values = dict(
             job_id=snap.job_id,
             status=snap.status,
+            final=snap.is_final,
             program=snap.program,
             backend=snap.backend,
             queue_position=snap.queue_position,
@@ -114,7 +123,7 @@ class JobWidget(anywidget.AnyWidget):
             max_execution_time=float(snap.max_execution_time) if snap.max_execution_time else None,
             session_id=snap.session_id,
             interim_count=len(snap.interim_results),
-            error=snap.error or ((snap.reason or "The job failed.") if snap.status == "ERROR" else None),
+            error=snap.error or ((snap.reason or "The job failed.") if snap.status == ERROR else None),
             logs=logs[-LOG_TAIL_CHARS:],
             cancellable=not snap.is_final,
         )
@@ -186,9 +195,51 @@ class JobWidget(anywidget.AnyWidget):
 
     # -- display -----------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any):
-        """The VBox of header and figures for widget front ends, plus static summaries for the rest."""
-        return with_static_summaries(self.view._repr_mimebundle_(**kwargs), self.text_summary(),
-                                     self.html_summary())
+        """The VBox of header and figures for widget front ends, plus static summaries for the
+        rest: text, and HTML with the figures drawn as inline SVG (also ``image/svg+xml``), so
+        an exported notebook shows the plots the user saw."""
+        pictures = self.static_pictures()
+        bundle = with_static_summaries(self.view._repr_mimebundle_(**kwargs), self.text_summary(),
+                                       summary_html(self.monitor.snapshot, self.result_summary,
+                                                    pictures))
+        if pictures:
+            from .static_svg import stacked
+
+            bundle["image/svg+xml"] = stacked(pictures)
+        return bundle
+
+    def _ipython_display_(self) -> None:
+        """Display with a display id, so the static part can be brought up to date when the
+        job ends (see :meth:`_refresh_displays`): a notebook saved or executed headless then
+        keeps the final pictures, not the state at display time. Outside a kernel (terminal
+        IPython) IPython's usual formatting runs instead."""
+        from IPython import get_ipython
+        from IPython.display import display
+
+        if getattr(get_ipython(), "kernel", None) is None:
+            raise NotImplementedError  # IPython then formats the bundle as for any object
+        handle = display(self._repr_mimebundle_(), raw=True, display_id=True)
+        if handle is not None:
+            self._displays.append(handle)
+
+    def _refresh_displays(self) -> None:
+        """Send the final bundle to every display of this widget (``update_display_data``)."""
+        for handle in list(self._displays):
+            try:
+                handle.update(self._repr_mimebundle_(), raw=True)
+            except Exception as exc:  # a display that went away is no reason to fail a flush
+                log.debug("could not update a display of %s: %s", self.job_id, exc)
+
+    def static_pictures(self) -> list[str]:
+        """SVG charts of the interim results and the final result, from the monitor's data."""
+        from .static_svg import job_pictures
+
+        snap = self.monitor.snapshot
+        try:
+            return job_pictures(snap.interim_results, snap.result if snap.has_result else None)
+        except Exception as exc:  # a result we can't picture is still a result
+            log.debug("no static pictures for %s: %s", self.job_id, exc)
+            return []
 
     def text_summary(self) -> str:
         snap = self.monitor.snapshot
@@ -196,7 +247,7 @@ class JobWidget(anywidget.AnyWidget):
 
     def html_summary(self) -> str:
         snap = self.monitor.snapshot
-        return summary_html(snap, self.result_summary)
+        return summary_html(snap, self.result_summary, self.static_pictures())
 
 
 def _facts(snap: JobSnapshot) -> list[tuple[str, str]]:
@@ -232,8 +283,9 @@ def summary_text(snap: JobSnapshot, result_summary: str = "") -> str:
 _STATUS_COLOURS = {"DONE": "#1a7f37", "ERROR": "#cf222e", "RUNNING": "#1f6feb", "CANCELLED": "#6e7781"}
 
 
-def summary_html(snap: JobSnapshot, result_summary: str = "") -> str:
-    """Static HTML summary of a job (nbconvert without widget state, other front ends)."""
+def summary_html(snap: JobSnapshot, result_summary: str = "", pictures: Any = ()) -> str:
+    """Static HTML summary of a job (nbconvert without widget state, other front ends), with
+    ``pictures`` (SVG documents) inline below it."""
     colour = _STATUS_COLOURS.get(snap.status, "#8a6d00")
     rows = "".join(
         f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(n)}</th>"
@@ -251,5 +303,6 @@ def summary_html(snap: JobSnapshot, result_summary: str = "") -> str:
         parts.append(f"<div style='color:#cf222e;white-space:pre-wrap'>{html.escape(snap.error)}</div>")
     if result_summary:
         parts.append(f"<div>{html.escape(result_summary)}</div>")
+    parts.extend(f"<div class='qrt-job-picture'>{picture}</div>" for picture in pictures)
     parts.append("</div>")
     return "".join(parts)
