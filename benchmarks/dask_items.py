@@ -30,11 +30,11 @@ def _cluster(workers: int, ctx: Context):
     import sys
 
     sys.path.insert(0, str(REPO / "tests"))
-    from on_dask.cluster import LocalDaskCluster
+    from on_dask.cluster import running_cluster
 
     logs = ctx.root / "dask-logs"
     logs.mkdir(exist_ok=True)
-    return LocalDaskCluster(workers, env=WORKER_ENV, log_dir=logs)
+    return running_cluster(workers, logs, env=WORKER_ENV)
 
 
 @contextlib.contextmanager
@@ -42,15 +42,12 @@ def _service_on_cluster(ctx: Context, workers: int, name: str) -> Iterator:
     """A LocalRuntimeService on a fresh home whose jobs run on a fresh cluster; both stopped after."""
     from qrt_jupyter import LocalRuntimeService
 
-    cluster = _cluster(workers, ctx)
-    service = None
-    try:
+    with _cluster(workers, ctx) as cluster:
         service = LocalRuntimeService(home=ctx.root / f"dask-home-{name}", dask=cluster.address)
-        yield service
-    finally:
-        if service is not None:
+        try:
+            yield service
+        finally:
             service.close()
-        cluster.stop()
 
 
 def _load() -> str:

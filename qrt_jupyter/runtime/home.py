@@ -131,9 +131,23 @@ class RuntimeHome:
         if scheduler is not None:
             scheduler.shutdown()
 
+    @property
+    def dask_address(self) -> str | None:
+        return self._cluster.address if self._cluster is not None else None
+
     def cluster_info(self) -> dict:
-        """Where this process runs the home's jobs: local workers or the Dask cluster's workers."""
-        return self.scheduler().executor.cluster_info()
+        """Where this process runs the home's jobs: local workers or the Dask cluster's workers.
+
+        Reading it starts nothing: without a scheduler yet, no job runs here.
+        """
+        scheduler = self._scheduler
+        if scheduler is not None:
+            return scheduler.executor.cluster_info()
+        if self._cluster is None:
+            return {"kind": "local", "address": None, "workers": [], "slots": 0}
+        from .executors.dask import cluster_facts
+
+        return cluster_facts(self._cluster.address, self._cluster.workers(), [])
 
     def close(self) -> None:
         """Stop this process's scheduler and workers for this home.

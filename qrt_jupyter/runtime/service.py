@@ -77,6 +77,11 @@ class LocalRuntimeService:
         if dask is not None:
             self._home.use_dask(dask)
 
+    @property
+    def dask_address(self) -> str | None:
+        """The Dask scheduler this process runs the home's jobs on; None for local workers."""
+        return self._home.dask_address
+
     def cluster_info(self) -> dict:
         """Where jobs run: ``{"kind": "local" | "dask", "address", "workers": [{"address",
         "threads", "jobs", "state": "busy" | "idle"}], "slots"}`` (the Backends tab shows it)."""

@@ -3,6 +3,7 @@ processes on free ports, each stopped by its pid."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 DASK = str(Path(sys.executable).with_name("dask"))
 
@@ -32,9 +34,13 @@ class LocalDaskCluster:
         self.scheduler = self._spawn([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
                                       "--no-dashboard", "--no-show"], "scheduler")
         self.workers: list[subprocess.Popen] = []
-        self._wait_for_scheduler()
-        for _ in range(workers):
-            self.add_worker()
+        try:
+            self._wait_for_scheduler()
+            for _ in range(workers):
+                self.add_worker()
+        except BaseException:  # nothing started here outlives a failed start
+            self.stop()
+            raise
 
     def _spawn(self, argv: list[str], name: str, env: dict | None = None) -> subprocess.Popen:
         out = subprocess.DEVNULL
@@ -87,3 +93,13 @@ class LocalDaskCluster:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextlib.contextmanager
+def running_cluster(workers: int, log_dir=None, env: dict | None = None) -> Iterator[LocalDaskCluster]:
+    """A :class:`LocalDaskCluster`, stopped (every process by its pid) when the block ends."""
+    cluster = LocalDaskCluster(workers, env=env, log_dir=log_dir)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

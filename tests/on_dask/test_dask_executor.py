@@ -19,7 +19,7 @@ from qrt_jupyter import LocalRuntimeService  # noqa: E402
 from qrt_jupyter.runtime.executors.dask import DaskCluster, DaskClusterError  # noqa: E402
 from support import WAIT, bell, finish_unfinished, wait_until  # noqa: E402
 
-from .cluster import LocalDaskCluster, free_port  # noqa: E402
+from .cluster import free_port, running_cluster  # noqa: E402
 
 HOLD = '''
 import os, sys, time
@@ -45,11 +45,8 @@ HOLD_META = {"name": "dask-hold", "description": "waits for a file; publishes, p
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    c = LocalDaskCluster(2, log_dir=tmp_path_factory.mktemp("dask-logs"))
-    try:
+    with running_cluster(2, tmp_path_factory.mktemp("dask-logs")) as c:
         yield c
-    finally:
-        c.stop()
 
 
 @pytest.fixture(scope="module")
@@ -142,8 +139,7 @@ def test_a_program_that_crashes_its_process_ends_error(svc, tmp_path):
 
 
 def test_a_worker_killed_mid_job_ends_it_error_and_the_queue_moves_on(tmp_path):
-    cluster = LocalDaskCluster(2, log_dir=tmp_path)
-    try:
+    with running_cluster(2, tmp_path) as cluster:
         service = LocalRuntimeService(home=tmp_path / "home", dask=cluster.address)
         try:
             service.upload_program(HOLD, metadata=HOLD_META)
@@ -162,23 +158,18 @@ def test_a_worker_killed_mid_job_ends_it_error_and_the_queue_moves_on(tmp_path):
         finally:
             finish_unfinished(service)
             service.close()
-    finally:
-        cluster.stop()
 
 
 def test_a_worker_without_this_qrt_jupyter_is_refused_in_one_line(tmp_path):
     fake = tmp_path / "site" / "qrt_jupyter"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text('__version__ = "0.0.1"\n')
-    cluster = LocalDaskCluster(0, log_dir=tmp_path)
-    try:
+    with running_cluster(0, tmp_path) as cluster:
         cluster.add_worker(env={"PYTHONPATH": str(fake.parent)})
         with pytest.raises(DaskClusterError) as info:
             LocalRuntimeService(home=tmp_path / "home", dask=cluster.address)
-        message = info.value.message
-        assert "\n" not in message and "qrt_jupyter 0.0.1" in message and "install qrt_jupyter==" in message
-    finally:
-        cluster.stop()
+    message = info.value.message
+    assert "\n" not in message and "qrt_jupyter 0.0.1" in message and "install qrt_jupyter==" in message
 
 
 def test_an_unreachable_scheduler_is_one_clear_error():

@@ -10,12 +10,11 @@ from qrt_jupyter.remote import RemoteRuntimeService  # noqa: E402
 from server.harness import ServerProcess, cli, create_token  # noqa: E402
 from support import WAIT, bell  # noqa: E402
 
-from .cluster import LocalDaskCluster, free_port  # noqa: E402
+from .cluster import free_port, running_cluster  # noqa: E402
 
 
 def test_serve_dask_runs_jobs_on_the_cluster(tmp_path):
-    cluster = LocalDaskCluster(1, log_dir=tmp_path)
-    try:
+    with running_cluster(1, tmp_path) as cluster:
         home = tmp_path / "home"
         token = create_token(home, "dask-user", "manager")
         server = ServerProcess(home, tmp_path / "logs", "--dask", cluster.address)
@@ -28,8 +27,6 @@ def test_serve_dask_runs_jobs_on_the_cluster(tmp_path):
             assert f"jobs run on the Dask cluster {cluster.address}" in server.output()
         finally:
             assert server.stop() == 0
-    finally:
-        cluster.stop()
 
 
 def test_serve_dask_with_no_scheduler_there_fails_in_one_line(tmp_path):

@@ -34,7 +34,7 @@ from qiskit_ibm_runtime.exceptions import IBMRuntimeError
 from . import Executor, Launch, Report
 from .dask_worker import keepalive
 
-__all__ = ["DaskCluster", "DaskClusterError", "DaskExecutor"]
+__all__ = ["DaskCluster", "DaskClusterError", "DaskExecutor", "cluster_facts"]
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +134,15 @@ class DaskCluster:
             self.client.close()
 
 
+def cluster_facts(address: str, workers: dict[str, int], running: list[tuple[str, str | None]]) -> dict:
+    """``cluster_info()``'s dict: the scheduler, and each worker's threads, state and jobs."""
+    rows = []
+    for worker, threads in sorted(workers.items()):
+        jobs = [job_id for job_id, where in running if where == worker]
+        rows.append({"address": worker, "threads": threads, "jobs": jobs, "state": "busy" if jobs else "idle"})
+    return {"kind": "dask", "address": address, "workers": rows, "slots": sum(workers.values())}
+
+
 class _Job:
     """What the executor knows of one job it started."""
 
@@ -215,13 +224,7 @@ class DaskExecutor(Executor):
         """The cluster for a view: its scheduler, and each worker's threads and jobs."""
         with self._lock:
             running = [(job_id, job.worker) for job_id, job in self._jobs.items()]
-        workers = []
-        for address, threads in sorted(self._workers.items()):
-            jobs = [job_id for job_id, where in running if where == address]
-            workers.append({"address": address, "threads": threads, "jobs": jobs,
-                            "state": "busy" if jobs else "idle"})
-        return {"kind": "dask", "address": self.cluster.address, "workers": workers,
-                "slots": self.max_jobs}
+        return cluster_facts(self.cluster.address, self._workers, running)
 
     # -- the streams --------------------------------------------------------------------
     def _accept(self) -> None:
