@@ -90,7 +90,7 @@ class DaskCluster:
         else:
             try:
                 self.client = Client(str(target), timeout=timeout, set_as_default=False)
-            except (OSError, TimeoutError) as exc:
+            except Exception as exc:  # noqa: BLE001 - unreachable, refused, or not an address at all
                 raise DaskClusterError(f"Cannot reach the Dask scheduler at {target}: {exc}. Start it "
                                        "(`dask scheduler`) or check the address.") from None
             self._owned = True
@@ -101,7 +101,12 @@ class DaskCluster:
         """Every worker must import the same qrt_jupyter as this process: one clear line if not."""
         from ... import __version__
 
-        for worker, (version, problem) in sorted(self.client.run(_worker_probe()).items()):
+        try:
+            answers = self.client.run(_worker_probe())
+        except Exception as exc:  # noqa: BLE001 - a worker that cannot even run the probe
+            self._refuse(f"The Dask workers at {self.address} could not be checked ({type(exc).__name__}: "
+                         f"{exc}); install qrt_jupyter=={__version__} with its dependencies on every worker.")
+        for worker, (version, problem) in sorted(answers.items()):
             if version != __version__:
                 found = f"has qrt_jupyter {version}" if version else f"cannot import qrt_jupyter ({problem})"
                 self._refuse(f"Dask worker {worker} {found}, this runtime is {__version__}; install "
