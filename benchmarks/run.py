@@ -24,6 +24,9 @@ Items (numbers as in issue 7):
 8. A store of 10,000 jobs: ``service.jobs(limit=50)`` and opening the ``Dashboard``.
 9-11. The runtime server (issue 14, benchmarks/server_items.py): a Bell job through REST vs in-kernel,
    ``GET /jobs/{id}`` latency with 20 concurrent clients, interim results over the WebSocket.
+16-18. Jobs on a Dask cluster (issue 16, benchmarks/dask_items.py): 12 CPU-bound sampler jobs on 1 vs
+   2 single-threaded workers, a Bell job through the cluster vs local workers, interim results
+   from a Dask worker.
 
 Issue 17 (faster than IBM's local mode) adds, each in fresh interpreters where it says so:
 
@@ -888,18 +891,20 @@ ITEMS: dict[int, Callable[[Context], list[Row]]] = {
 }
 
 
-def _server_item(number: int) -> Callable[[Context], list[Row]]:
-    """Items 9-11 live in benchmarks/server_items.py (the runtime server), imported when they run."""
+def _lazy_item(module: str, number: int) -> Callable[[Context], list[Row]]:
+    """An item living in another file of benchmarks/, imported when it runs: items 9-11 in
+    server_items.py (the runtime server), 16-18 in dask_items.py (jobs on a Dask cluster)."""
     def item(ctx: Context) -> list[Row]:
-        import server_items
+        import importlib
 
-        return server_items.ITEMS[number](ctx)
+        return importlib.import_module(module).ITEMS[number](ctx)
 
-    item.__name__ = f"server_item{number}"
+    item.__name__ = f"{module}_item{number}"
     return item
 
 
-ITEMS.update({number: _server_item(number) for number in (9, 10, 11)})
+ITEMS.update({number: _lazy_item("server_items", number) for number in (9, 10, 11)})
+ITEMS.update({number: _lazy_item("dask_items", number) for number in (16, 17, 18)})
 
 
 # --------------------------------------------------------------------------- reporting

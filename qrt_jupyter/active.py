@@ -78,8 +78,11 @@ def set_service(service: Any) -> Any:
     return previous
 
 
-def use_local(home: str | os.PathLike | None = None) -> Any:
+def use_local(home: str | os.PathLike | None = None, dask: Any = None) -> Any:
     """Activate the embedded local runtime stored under ``home`` and return it.
+
+    ``dask`` (a Dask scheduler address or ``distributed.Client``) runs its jobs on
+    that cluster's workers from now on (``LocalRuntimeService(dask=...)``).
 
     ``home=None`` means what ``LocalRuntimeService(home=None)`` means
     (``$QRT_HOME``, else ``~/.qrt``). Services on one home share that home's
@@ -89,7 +92,7 @@ def use_local(home: str | os.PathLike | None = None) -> Any:
     """
     from qrt_jupyter.runtime.service import LocalRuntimeService
 
-    service = LocalRuntimeService(home=home)
+    service = LocalRuntimeService(home=home, dask=dask)
     with _lock:
         if isinstance(_active, LocalRuntimeService) and _same_path(getattr(_active, "home", None), service.home):
             return _active
@@ -166,7 +169,9 @@ def describe(service: Any) -> str:
     kind = type(service).__name__
     if kind == "LocalRuntimeService":
         home = getattr(service, "home", None)
-        return f"local runtime (home {home})" if home else "local runtime"
+        cluster = getattr(service, "dask_address", None)
+        where = f", jobs on the Dask cluster {cluster}" if cluster else ""
+        return f"local runtime (home {home}{where})" if home else "local runtime"
     details = [
         f"{attr} {value}"
         for attr in ("channel", "instance")

@@ -263,6 +263,7 @@ job_filter_flags = flags(
 
 service_flags = flags(
     argument("--home", metavar="DIR", help="local: directory of the job store (default: QRTMagics.home, $QRT_HOME, ~/.qrt)"),
+    argument("--dask", metavar="ADDRESS", help="local: run the jobs on this Dask scheduler's workers (tcp://HOST:8786)"),
     argument("--channel", metavar="C", help="ibm: ibm_quantum_platform or ibm_cloud"),
     argument("--instance", metavar="I", help="ibm: the instance (CRN or hub/group/project)"),
     argument("--account", metavar="NAME", help="ibm: the name of a saved account"),

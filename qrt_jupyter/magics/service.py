@@ -26,8 +26,9 @@ class ServiceMagics(MagicsBase):
     def qrt_service(self, line):
         """Choose the active runtime service, or show which one is active.
 
-        ``%qrt_service local [--home DIR]`` uses the embedded local runtime
-        (the default; no account, no network). ``%qrt_service ibm [--channel C]
+        ``%qrt_service local [--home DIR] [--dask ADDRESS]`` uses the embedded
+        local runtime (the default; no account, no network), with its jobs on a
+        Dask cluster's workers if an address is given. ``%qrt_service ibm [--channel C]
         [--instance I] [--account NAME]`` connects to IBM Quantum with a saved
         account. Without arguments it says which service is active. The choice
         is shared with the dashboard and with ``qrt_jupyter.active.get_service()``.
@@ -42,7 +43,7 @@ class ServiceMagics(MagicsBase):
         if args.token_env:
             raise UsageError("--token-env applies only to %qrt_service URL (a qrt-runtime server)")
         ibm_flags = [f"--{name}" for name in ("channel", "instance", "account") if getattr(args, name)]
-        kind = args.kind or ("ibm" if ibm_flags else "local" if args.home else None)
+        kind = args.kind or ("ibm" if ibm_flags else "local" if args.home or args.dask else None)
         if kind is None:
             service = active.current()
             if service is None:
@@ -58,10 +59,11 @@ class ServiceMagics(MagicsBase):
                 verb = "applies" if len(ibm_flags) == 1 else "apply"
                 raise UsageError(f"{', '.join(ibm_flags)} {verb} only to %qrt_service ibm, not to local")
             with usage_errors("local runtime"):
-                service = active.use_local(args.home or self.home or None)
+                service = active.use_local(args.home or self.home or None, dask=args.dask)
         else:
-            if args.home:
-                raise UsageError("--home applies only to %qrt_service local, not to ibm")
+            for flag in ("home", "dask"):
+                if getattr(args, flag):
+                    raise UsageError(f"--{flag} applies only to %qrt_service local, not to ibm")
             with usage_errors("IBM Quantum"):
                 service = active.use_ibm(channel=args.channel, instance=args.instance, account=args.account)
         if args.out:
@@ -72,8 +74,9 @@ class ServiceMagics(MagicsBase):
         """``%qrt_service URL [--token-env NAME]``: a qrt-runtime server becomes the active service."""
         import os
 
-        if args.home or args.channel or args.instance or args.account:
-            raise UsageError("--home, --channel, --instance and --account do not apply to a server URL")
+        if args.home or args.dask or args.channel or args.instance or args.account:
+            raise UsageError("--home, --dask, --channel, --instance and --account do not apply to a server URL "
+                             "(start the server with qrt-runtime serve --dask ADDRESS)")
         name = args.token_env or "QRT_TOKEN"
         token = os.environ.get(name)
         if args.token_env and not token:

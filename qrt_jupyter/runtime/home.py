@@ -5,8 +5,8 @@ this object, so ``%qrt_service local`` twice does not start two schedulers.
 Opening a home settles what a previous process left behind (the rules are in
 :mod:`.recovery`): its running jobs are marked failed (interrupted) and its
 queued jobs are adopted and run. The scheduler runs jobs through an executor
-(:mod:`.executors`); this module chooses none, the scheduler's default is the
-local worker processes.
+(:mod:`.executors`): the local worker processes, unless :meth:`RuntimeHome.use_dask`
+pointed this process's share of the home at a Dask cluster.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ class RuntimeHome:
         self._scheduler: Scheduler | None = None
         self._poller: "StorePoller | None" = None
         self._lock = threading.Lock()
+        self._cluster = None  # a DaskCluster when this process runs the home's jobs on one
         self._last_orphan_check = 0.0
         self._warming = False
         self.check_orphans(force=True)
@@ -142,10 +143,63 @@ class RuntimeHome:
 
                 def capacity(backend: str) -> int:
                     info = catalog().get(backend)
-                    return info.max_concurrency if info is not None else 1
+                    if info is None:
+                        return 1
+                    slots = self._scheduler.executor.simulator_slots if self._scheduler else None
+                    return slots if info.simulator and slots else info.max_concurrency
 
-                self._scheduler = Scheduler(self.store, self.hub, self.path, resolve, capacity)
+                executor = None
+                if self._cluster is not None:
+                    from .executors.dask import DaskExecutor
+
+                    cluster = self._cluster
+
+                    def executor(report):
+                        return DaskExecutor(report, cluster)
+
+                self._scheduler = Scheduler(self.store, self.hub, self.path, resolve, capacity, executor)
             return self._scheduler
+
+    def use_dask(self, target) -> None:
+        """Run this process's jobs of the home on a Dask cluster (an address or a ``Client``).
+
+        The workers are checked now (:class:`~.executors.dask.DaskCluster`). A scheduler
+        already running local jobs here keeps them: switching then is refused.
+        """
+        from .executors.dask import DaskCluster, DaskClusterError
+
+        with self._lock:
+            current = self._cluster
+            if current is not None and (target is current.client or str(target) == current.address):
+                return
+            scheduler = self._scheduler
+            if scheduler is not None and scheduler.running_jobs():
+                raise DaskClusterError(
+                    f"This process is running jobs of {self.path} on "
+                    f"{current.address if current else 'local workers'}; wait for them or call "
+                    "service.close() before pointing the home at another cluster.")
+            cluster = DaskCluster(target)
+            self._scheduler, self._cluster = None, cluster
+        if scheduler is not None:
+            scheduler.shutdown()
+
+    @property
+    def dask_address(self) -> str | None:
+        return self._cluster.address if self._cluster is not None else None
+
+    def cluster_info(self) -> dict:
+        """Where this process runs the home's jobs: local workers or the Dask cluster's workers.
+
+        Reading it starts nothing: without a scheduler yet, no job runs here.
+        """
+        scheduler = self._scheduler
+        if scheduler is not None:
+            return scheduler.executor.cluster_info()
+        if self._cluster is None:
+            return {"kind": "local", "address": None, "workers": [], "slots": 0}
+        from .executors.dask import cluster_facts
+
+        return cluster_facts(self._cluster.address, self._cluster.workers(), [])
 
     def close(self) -> None:
         """Stop this process's scheduler and workers for this home.

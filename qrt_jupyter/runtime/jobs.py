@@ -224,6 +224,7 @@ class RuntimeJob:
             },
             "usage": {"seconds": seconds, "quantum_seconds": seconds},
             "bss": {"seconds": seconds},
+            "worker": row["worker"],
         }
 
     # -- results ---------------------------------------------------------------

@@ -150,6 +150,16 @@ class Scheduler:
                     return status
                 self._final.wait(0.5 if remaining is None else min(0.5, remaining))
 
+    @property
+    def executor(self) -> Executor:
+        """What runs this scheduler's jobs (for its slots and ``cluster_info``)."""
+        return self._executor
+
+    def running_jobs(self) -> list[str]:
+        """The jobs this scheduler is running now."""
+        with self._lock:
+            return list(self._running)
+
     def owns(self, job_id: str) -> bool:
         """Whether this scheduler is running the job now."""
         with self._lock:
@@ -325,7 +335,9 @@ class Scheduler:
                 self._settle(*message)
             elif kind == "lost":
                 flush()
-                self._lost(message[1], message[2])
+                self._lost(*message[1:])
+            elif kind == "worker":
+                self.store.set_worker(message[1], message[2])
             elif kind == "free":
                 flush()
                 self.wake()
@@ -349,16 +361,16 @@ class Scheduler:
         if self.store.set_status(job_id, status, only_if=(RUNNING,), finished=time.time(), **fields):
             self._finished(job_id, status)
 
-    def _lost(self, job_id: str, detail: str) -> None:
+    def _lost(self, job_id: str, detail: str, error: str | None = None) -> None:
         with self._lock:
             if job_id not in self._running:
                 return
             del self._running[job_id]
         if self.store.set_status(
             job_id, ERROR, only_if=(RUNNING,), reason="worker_died", finished=time.time(),
-            error=(f"The worker process running job {job_id} exited unexpectedly ({detail}); "
-                   "the program may have crashed the interpreter or run out of memory. "
-                   "See the runtime's logs/workers.log."),
+            error=error or (f"The worker process running job {job_id} exited unexpectedly ({detail}); "
+                            "the program may have crashed the interpreter or run out of memory. "
+                            "See the runtime's logs/workers.log."),
         ):
             self._finished(job_id, ERROR)
         self.wake()

@@ -5,7 +5,7 @@
 one transaction, and refuses a file newer than :data:`SCHEMA_VERSION`.
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS programs (
@@ -73,4 +73,5 @@ CREATE TABLE IF NOT EXISTS owners (
 """
 
 # Migrations from user_version N to N+1; index 0 creates version 1.
-MIGRATIONS: list[str] = [_SCHEMA]
+# 1 -> 2: where each job ran ("local:<pid>" or a Dask worker's address), for job.metrics()["worker"]
+MIGRATIONS: list[str] = [_SCHEMA, "ALTER TABLE jobs ADD COLUMN worker TEXT"]

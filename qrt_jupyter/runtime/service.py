@@ -65,11 +65,29 @@ def _circuit_width(value: Any) -> int:
 
 
 class LocalRuntimeService:
-    """The embedded Qiskit Runtime. ``LocalRuntimeService(home=None)``."""
+    """The embedded Qiskit Runtime. ``LocalRuntimeService(home=None, dask=None)``.
 
-    def __init__(self, home=None):
+    ``dask`` (a scheduler address such as ``"tcp://10.0.0.5:8786"``, or a
+    ``distributed.Client``) runs this process's jobs on that cluster's workers
+    instead of local worker processes; queues, limits and results behave the same.
+    """
+
+    def __init__(self, home=None, dask=None):
         self._home = open_home(home)
-        self._home.warm_up()
+        if dask is not None:
+            self._home.use_dask(dask)
+        else:
+            self._home.warm_up()
+
+    @property
+    def dask_address(self) -> str | None:
+        """The Dask scheduler this process runs the home's jobs on; None for local workers."""
+        return self._home.dask_address
+
+    def cluster_info(self) -> dict:
+        """Where jobs run: ``{"kind": "local" | "dask", "address", "workers": [{"address",
+        "threads", "jobs", "state": "busy" | "idle"}], "slots"}`` (the Backends tab shows it)."""
+        return self._home.cluster_info()
 
     @property
     def home(self):

@@ -27,7 +27,7 @@ __all__ = ["JOB_COLUMNS", "SCHEMA_VERSION", "Store", "StoreError"]
 JOB_COLUMNS = (
     "id", "program_id", "backend", "status", "options", "session_id", "max_execution_time",
     "log_level", "owner", "created", "started", "finished", "updated", "error", "reason",
-    "cancel_requested",
+    "cancel_requested", "worker",
 )
 _JOB_SELECT = ", ".join(JOB_COLUMNS)
 
@@ -238,6 +238,11 @@ class Store:
             args += only_if
         with self.tx() as c:
             return c.execute(sql, args).rowcount > 0
+
+    def set_worker(self, job_id: str, where: str) -> None:
+        """Record where a job runs (``job.metrics()["worker"]``); its status is untouched."""
+        with self.tx() as c:
+            c.execute("UPDATE jobs SET worker=? WHERE id=?", (where, job_id))
 
     # -- the queues: cancelling, claiming, counting -------------------------------
     def cancel_queued(self, job_id: str) -> bool:

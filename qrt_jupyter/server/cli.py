@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-body-bytes", type=int, default=None,
                        help="largest request body accepted (default 16 MiB); larger ones get 413")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--dask", metavar="ADDRESS", default=None,
+                       help="run jobs on the workers of this Dask scheduler (tcp://HOST:8786) "
+                            "instead of local worker processes")
 
     token = commands.add_parser("token", help="create, list or revoke access tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -95,5 +98,5 @@ def main(argv: list[str] | None = None) -> int:
         print("qrt-runtime: --max-body-bytes must be a positive number of bytes", file=sys.stderr)
         return 2
     serve(home=args.home, host=args.host, port=args.port, certfile=args.certfile, keyfile=args.keyfile,
-          max_body_bytes=args.max_body_bytes, log_level=args.log_level)
+          max_body_bytes=args.max_body_bytes, log_level=args.log_level, dask=args.dask)
     return 0

@@ -81,7 +81,8 @@ def _exit_quietly(signum, frame):
 
 
 def serve(home=None, host: str = "127.0.0.1", port: int = 8765, certfile: str | None = None,
-          keyfile: str | None = None, max_body_bytes: int | None = None, log_level: str = "info") -> None:
+          keyfile: str | None = None, max_body_bytes: int | None = None, log_level: str = "info",
+          dask: str | None = None) -> None:
     import uvicorn
 
     from ..runtime import LocalRuntimeService
@@ -103,7 +104,14 @@ def serve(home=None, host: str = "127.0.0.1", port: int = 8765, certfile: str | 
               "clear text; give --certfile and --keyfile", file=sys.stderr, flush=True)
     sock = _bind(host, port)  # before the slow imports: the port is ours, connections wait in the backlog
     preload()
-    service = LocalRuntimeService(home=home)
+    try:
+        service = LocalRuntimeService(home=home, dask=dask)
+    except Exception as exc:
+        from qiskit_ibm_runtime.exceptions import IBMError
+
+        if not isinstance(exc, IBMError):
+            raise
+        raise SystemExit(f"qrt-runtime: {exc.message}") from None
     tokens = TokenFile(service.home)
 
     def shutdown() -> None:
@@ -120,6 +128,8 @@ def serve(home=None, host: str = "127.0.0.1", port: int = 8765, certfile: str | 
             await super().startup(sockets)
             if self.started:
                 print(f"qrt-runtime serving {url} (home {service.home})", flush=True)
+                if dask:  # stdout's first line is a contract: the cluster is said on stderr
+                    print(f"qrt-runtime: jobs run on the Dask cluster {dask}", file=sys.stderr, flush=True)
                 print("\n".join(connect_lines(url)), flush=True)
 
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)

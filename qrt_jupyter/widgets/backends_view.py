@@ -17,6 +17,7 @@ from typing import Any
 
 from ..monitor import backend_snapshot
 from .backend_rows import backend_rows, backends_html, least_busy_name, max_pending, queue_bar, queue_figure
+from .cluster_view import cluster_html, read_cluster
 from .device_view import coupling_map_figure, device_details_html
 from .pump import get_pump
 
@@ -51,6 +52,7 @@ class BackendsView:
         self.service = service
         self.pump = pump or get_pump()
         self.rows: list[dict] = []
+        self.cluster: dict | None = None  # service.cluster_info() of a Dask cluster, else None
         self._lock = threading.RLock()
         self._details: dict[str, dict] = {}  # backend name -> loaded details
         self._loading: set[str] = set()
@@ -64,12 +66,14 @@ class BackendsView:
         self.queue_plot = None
         self.plot_box = w.VBox([])
         self.table = w.HTML()
+        self.cluster_html = w.HTML()
         self.select = w.Dropdown(description="Details of", options=[], value=None)
         self.select.observe(self._on_select, "value")
         self.details_html = w.HTML("<i>Select a backend to see its coupling map and error rates.</i>")
         self.coupling_box = w.VBox([])
         self.widget = w.VBox(
             [
+                self.cluster_html,
                 self.plot_box,
                 w.HBox([w.VBox([self.table], layout=w.Layout(max_height="320px", overflow="auto", min_width="380px"))]),
                 self.select,
@@ -134,8 +138,10 @@ class BackendsView:
     # -- drawing (pump thread or flush_now) -------------------------------------------
     def flush(self) -> None:
         rows = self.read()
+        cluster = read_cluster(self.service)
         with self._lock:
             self.rows = rows
+            self.cluster = cluster
             selected = self._selected
             details = self._details.get(selected) if selected else None
             loading = selected in self._loading
@@ -155,6 +161,7 @@ class BackendsView:
         if self.error:
             table = f"<div style='color:#c62828'>{html.escape(self.error)}</div>" + table
         self.table.value = table
+        self.cluster_html.value = cluster_html(cluster)
         names = [r["name"] for r in rows]
         if list(self.select.options) != names or self.select.value != selected:
             self._syncing = True

@@ -14,7 +14,11 @@ any of its threads, in order per job; the scheduler queues them):
 * ``("log", job_id, stream, text)`` -- a chunk of its stdout/stderr/logging;
 * ``("result", job_id, json_text)`` / ``("error", job_id, traceback_text)`` -- it ended;
 * ``("lost", job_id, detail)`` -- what ran it died before the job ended (``detail``
-  says how, e.g. the exit code), so the job can never end by itself;
+  says how, e.g. the exit code), so the job can never end by itself; an optional
+  fourth element is the whole error message, for executors whose losses are not a
+  local process's exit (a Dask worker that left the cluster);
+* ``("worker", job_id, where)`` -- where the job runs (``"local:<pid>"``, a Dask
+  worker's address), recorded for ``job.metrics()["worker"]``;
 * ``("free",)`` -- a slot was freed: the scheduler may start the next job now.
 
 After :meth:`Executor.kill` nothing more is reported for that job, except
@@ -57,6 +61,15 @@ class Executor(ABC):
 
     #: How many jobs this executor runs at once (the scheduler claims no more).
     max_jobs: int
+
+    #: How many jobs the simulator runs at once here; None: the backend's own figure
+    #: (the local cores). A cluster says its worker threads.
+    simulator_slots: int | None = None
+
+    def cluster_info(self) -> dict:
+        """Where jobs run, for a view: ``{"kind", "address", "workers": [{"address", "threads",
+        "jobs", "state"}], "slots"}``."""
+        return {"kind": "local", "address": None, "workers": [], "slots": self.max_jobs}
 
     @abstractmethod
     def start(self, launch: Launch) -> None:

@@ -51,6 +51,7 @@ class LocalExecutor(Executor):
             self._pool.warm_backend(launch.backend)
         with self._lock:
             self._running[launch.job_id] = worker
+        self._report(("worker", launch.job_id, f"local:{worker.pid}"))
         sent = worker.send(("run", launch.job_id, launch.program_kind, launch.program, launch.backend,
                             launch.backend_factory, launch.inputs, launch.log_level, launch.memory_limit))
         if not sent:
