@@ -5,7 +5,7 @@ timings taken minutes apart on a shared machine differ more than the things we
 compare, so every item runs its A and B alternately (A B, then B A, ...) in the
 same process and reports medians. Unit tests never assert on time.
 
-    .venv/bin/python benchmarks/run.py                 # all 8 items, default sizes (about a minute)
+    .venv/bin/python benchmarks/run.py                 # all 11 items, default sizes (a few minutes)
     .venv/bin/python benchmarks/run.py --items 1,3 --repeat 30
     .venv/bin/python benchmarks/run.py --quick --json out.json   # tiny sizes (the smoke test)
 
@@ -22,6 +22,8 @@ Items (numbers as in issue 7):
    (plus a no-op subscriber and the monitor alone, to show where any slowdown comes from).
 7. ``%load_ext qrt_jupyter`` in a fresh interpreter: time, and what it imports.
 8. A store of 10,000 jobs: ``service.jobs(limit=50)`` and opening the ``Dashboard``.
+9-11. The runtime server (issue 14, benchmarks/server_items.py): a Bell job through REST vs in-kernel,
+   ``GET /jobs/{id}`` latency with 20 concurrent clients, interim results over the WebSocket.
 
 Every run uses fresh temporary homes (never ``~/.qrt``), removed at the end.
 """
@@ -695,6 +697,20 @@ ITEMS: dict[int, Callable[[Context], list[Row]]] = {
 }
 
 
+def _server_item(number: int) -> Callable[[Context], list[Row]]:
+    """Items 9-11 live in benchmarks/server_items.py (the runtime server), imported when they run."""
+    def item(ctx: Context) -> list[Row]:
+        import server_items
+
+        return server_items.ITEMS[number](ctx)
+
+    item.__name__ = f"server_item{number}"
+    return item
+
+
+ITEMS.update({number: _server_item(number) for number in (9, 10, 11)})
+
+
 # --------------------------------------------------------------------------- reporting
 
 
@@ -763,7 +779,7 @@ def table(rows: list[Row], markdown: bool = False) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--items", default="1,2,3,4,5,6,7,8",
+    parser.add_argument("--items", default=",".join(map(str, ITEMS)),
                         help="comma-separated item numbers to run (default: all)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed A/B pairs per measure (default: per item, 1-20)")
@@ -782,7 +798,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--items takes numbers, e.g. --items 1,3,5")
     unknown = [i for i in args.items if i not in ITEMS]
     if unknown:
-        parser.error(f"unknown item(s) {unknown}; items are 1-8")
+        parser.error(f"unknown item(s) {unknown}; items are 1-{max(ITEMS)}")
     return args
 
 

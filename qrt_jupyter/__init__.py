@@ -14,6 +14,7 @@ from ._version import __version__
 _EXPORTS = {
     "LocalRuntimeService": "qrt_jupyter.runtime.service",
     "RuntimeJob": "qrt_jupyter.runtime.jobs",
+    "RemoteRuntimeService": "qrt_jupyter.remote.service",
     "RuntimeOptions": "qrt_jupyter.runtime.options",
     "RunnerResult": "qrt_jupyter.runtime.results",
     "Session": "qrt_jupyter.runtime.session",

@@ -30,6 +30,7 @@ __all__ = [
     "set_service",
     "use_ibm",
     "use_local",
+    "use_remote",
 ]
 
 _log = logging.getLogger(__name__)
@@ -105,6 +106,24 @@ def _same_path(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return False
     return os.path.realpath(os.fspath(a)) == os.path.realpath(os.fspath(b))
+
+
+def use_remote(url: str | None = None, token: str | None = None) -> Any:
+    """Activate the qrt-runtime server at ``url`` (default ``$QRT_URL``) and return it.
+
+    ``token`` defaults to ``$QRT_TOKEN``. The server is asked once (``GET /health``), so
+    a wrong URL fails here, with the URL in the message, not at the first job. If the
+    active service already is that server with that token, it stays.
+    """
+    from qrt_jupyter.remote.service import RemoteRuntimeService
+
+    service = RemoteRuntimeService(url, token=token)
+    with _lock:
+        if isinstance(_active, RemoteRuntimeService) and _active.same_server(service):
+            return _active
+    service.health()
+    set_service(service)
+    return service
 
 
 def use_ibm(channel: str | None = None, instance: str | None = None, account: str | None = None) -> Any:

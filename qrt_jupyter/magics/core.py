@@ -86,7 +86,9 @@ class QRTMagics(Magics, Configurable):
     # ------------------------------------------------------------ %qrt_service
 
     @magic_arguments()
-    @argument("kind", nargs="?", choices=("local", "ibm"), metavar="local|ibm", help="the service to use")
+    @argument("kind", nargs="?", metavar="local|ibm|URL",
+              help="the service to use: local, ibm, or a qrt-runtime server's http(s):// URL")
+    @argument("--token-env", metavar="NAME", help="URL: the environment variable holding the token (default QRT_TOKEN)")
     @qargs.service_flags
     @qargs.output_flag("the service")
     @line_magic
@@ -100,6 +102,12 @@ class QRTMagics(Magics, Configurable):
         is shared with the dashboard and with ``qrt_jupyter.active.get_service()``.
         """
         args = self._parse(self.qrt_service, line)
+        if args.kind and args.kind.startswith(("http://", "https://")):
+            return self._use_remote(args)
+        if args.kind not in (None, "local", "ibm"):
+            raise UsageError(f"invalid choice: {args.kind!r} (choose local, ibm, or a server URL http://HOST:PORT)")
+        if args.token_env:
+            raise UsageError("--token-env applies only to %qrt_service URL (a qrt-runtime server)")
         ibm_flags = [f"--{name}" for name in ("channel", "instance", "account") if getattr(args, name)]
         kind = args.kind or ("ibm" if ibm_flags else "local" if args.home else None)
         if kind is None:
@@ -128,6 +136,22 @@ class QRTMagics(Magics, Configurable):
                 raise UsageError(
                     "IBM support is not available in this qrt_jupyter yet; %qrt_service local uses the local runtime"
                 ) from None
+        if args.out:
+            self.shell.user_ns[args.out] = service
+        print(f"Active service: {active.describe(service)}")
+
+    def _use_remote(self, args) -> None:
+        """``%qrt_service URL [--token-env NAME]``: a qrt-runtime server becomes the active service."""
+        import os
+
+        if args.home or args.channel or args.instance or args.account:
+            raise UsageError("--home, --channel, --instance and --account do not apply to a server URL")
+        name = args.token_env or "QRT_TOKEN"
+        token = os.environ.get(name)
+        if args.token_env and not token:
+            raise UsageError(f"the environment variable {name} is not set: export the token there first")
+        with self._user_errors(args.kind):
+            service = active.use_remote(args.kind, token=token)
         if args.out:
             self.shell.user_ns[args.out] = service
         print(f"Active service: {active.describe(service)}")

@@ -59,6 +59,43 @@ class _Stream:
             self.unsubscribe()
 
 
+def decoder_function(decoder=None) -> Callable[[str], Any]:
+    """The function that decodes a job's JSON text with ``decoder`` (a class or "module:attr").
+
+    The plain ``ResultDecoder`` builds a new ``RuntimeDecoder`` per call, which is most
+    of the cost of a small interim result; reading back thousands of them (a widget
+    opening on a busy job) goes through the home's shared decoder instead, with the
+    same result: plain text that is not JSON comes back as it is.
+    """
+    decoder = _resolve_decoder(decoder)
+    from .results import ResultDecoder
+
+    if decoder is None or decoder is ResultDecoder:
+        return codec.decode_lenient
+    return decoder.decode
+
+
+def timeout_error(job_id: str, timeout: float | None) -> Exception:
+    from qiskit_ibm_runtime.exceptions import RuntimeJobTimeoutError
+
+    return RuntimeJobTimeoutError(f"Timed out waiting for job {job_id} after {timeout} seconds.")
+
+
+def no_result_error(job_id: str, status: str, reason: str | None, error: str | None) -> Exception:
+    """What ``result()`` raises for a job that ended CANCELLED or ERROR, as ``RuntimeJob`` does."""
+    from qiskit_ibm_runtime.exceptions import (
+        RuntimeInvalidStateError,
+        RuntimeJobFailureError,
+        RuntimeJobMaxTimeoutError,
+    )
+
+    if status == CANCELLED:
+        return RuntimeInvalidStateError(f"Unable to retrieve result for job {job_id}. Job was cancelled.")
+    if reason == "max_execution_time":
+        return RuntimeJobMaxTimeoutError(error)
+    return RuntimeJobFailureError(f"Unable to retrieve job result. {error}")
+
+
 class RuntimeJob:
     """A job submitted to :class:`~qrt_jupyter.LocalRuntimeService` (the old ``IBMRuntimeService`` API's ``RuntimeJob``)."""
 
@@ -179,46 +216,23 @@ class RuntimeJob:
         return self._decoder_fn(decoder)(raw)
 
     def _decoder_fn(self, decoder=None) -> Callable[[str], Any]:
-        """The function that decodes this job's stored JSON with ``decoder`` (default: the job's).
-
-        The plain ``ResultDecoder`` builds a new ``RuntimeDecoder`` per call, which is most
-        of the cost of a small interim result; reading back thousands of them (a widget
-        opening on a busy job) goes through the home's shared decoder instead, with the
-        same result: plain text that is not JSON comes back as it is.
-        """
-        decoder = _resolve_decoder(decoder or self._decoder)
-        from .results import ResultDecoder
-
-        if decoder is None or decoder is ResultDecoder:
-            return codec.decode_lenient
-        return decoder.decode
+        """The function that decodes this job's stored JSON with ``decoder`` (default: the job's)."""
+        return decoder_function(decoder or self._decoder)
 
     def wait_for_final_state(self, timeout: float | None = None) -> None:
         status = self._home.wait_final(self._job_id, timeout)
         if status is None:
             self._row()
         if status not in FINAL_STATUSES:
-            from qiskit_ibm_runtime.exceptions import RuntimeJobTimeoutError
-
-            raise RuntimeJobTimeoutError(f"Timed out waiting for job {self._job_id} after {timeout} seconds.")
+            raise timeout_error(self._job_id, timeout)
 
     def result(self, timeout: float | None = None, decoder=None) -> Any:
         """Wait for the job and return its decoded result; raise the client's errors otherwise."""
-        from qiskit_ibm_runtime.exceptions import (
-            RuntimeInvalidStateError,
-            RuntimeJobFailureError,
-            RuntimeJobMaxTimeoutError,
-        )
-
         self.wait_for_final_state(timeout)
         row = self._row()
         if row["status"] == DONE:
             return self._decode(self._store.job_blob(self._job_id, "result"), decoder)
-        if row["status"] == CANCELLED:
-            raise RuntimeInvalidStateError(f"Unable to retrieve result for job {self._job_id}. Job was cancelled.")
-        if row["reason"] == "max_execution_time":
-            raise RuntimeJobMaxTimeoutError(row["error"])
-        raise RuntimeJobFailureError(f"Unable to retrieve job result. {row['error']}")
+        raise no_result_error(self._job_id, row["status"], row["reason"], row["error"])
 
     def interim_results(self, decoder=None) -> list:
         decode = self._decoder_fn(decoder)

@@ -135,14 +135,11 @@ class LocalRuntimeService:
         interim_results: dict | None = None,
     ) -> str:
         """Check and store a program; return its id. Nothing of it runs here."""
-        source = registry.read_source(data)
-        registry.check_source(source)
-        meta = registry.merge_metadata(
-            registry.load_metadata(metadata), name=name, max_execution_time=max_execution_time,
+        source, meta = registry.prepare_upload(
+            data, metadata, name=name, max_execution_time=max_execution_time,
             description=description, version=version, backend_requirements=backend_requirements,
             parameters=parameters, return_values=return_values, interim_results=interim_results,
         )
-        registry.check_metadata(meta)
         from .programs.builtin import BUILTIN_PROGRAMS
 
         if meta["name"] in BUILTIN_PROGRAMS or self._home.store.get_program(meta["name"]) is not None:

@@ -87,12 +87,15 @@ def backend_name_of(backend: Any) -> str | None:
 
 
 def _service_of(backend: Any) -> "LocalRuntimeService | None":
-    """The service a backend object came from, when it says (``service.backend(name)``)."""
+    """The service a backend object came from, when it says (``service.backend(name)``):
+    a local one, or any with the same session API (a ``RemoteRuntimeService``)."""
     from .service import LocalRuntimeService
 
     for attr in ("service", "_service"):
         service = getattr(backend, attr, None)
-        if isinstance(service, LocalRuntimeService):
+        if isinstance(service, LocalRuntimeService) or (
+            callable(getattr(service, "open_session", None)) and callable(getattr(service, "session_details", None))
+        ):
             return service
     return None
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from support import wait_for
+from support import wait_until
 
 CURL = "/usr/bin/curl"
 
@@ -24,7 +24,7 @@ ADDER_META = {"name": "adder", "description": "adds numbers", "max_execution_tim
 
 
 def _final(client, job_id: str) -> dict:
-    assert wait_for(lambda: client.get(f"/jobs/{job_id}").json()["status"] in ("Completed", "Failed", "Cancelled"))
+    wait_until(lambda: client.get(f"/jobs/{job_id}").json()["status"] in ("Completed", "Failed", "Cancelled"), "client.get(f'/jobs/{job_id}').json()['status'] in ('Completed', 'Failed', 'Cancelled')")
     return client.get(f"/jobs/{job_id}").json()
 
 
@@ -47,7 +47,7 @@ def test_the_old_api_curl_example(server, tokens):
         return json.loads(subprocess.run([CURL, "-s", f"{server.url}/jobs/{job_id}", "-H", auth],
                                          capture_output=True, text=True, check=True).stdout)
 
-    assert wait_for(lambda: job()["status"] == "Completed")
+    wait_until(lambda: job()["status"] == "Completed", "job()['status'] == 'Completed'")
     answer = job()
     assert answer["id"] == job_id and answer["backend"] == "ibmq_qasm_simulator"
     assert answer["program"] == {"id": "hello-world"} and answer["params"] == {"iterations": 2}

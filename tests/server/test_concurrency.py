@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from support import wait_for
+from support import wait_until
 
 CLIENTS = 20
 JOBS_EACH = 10
@@ -36,6 +36,6 @@ def test_twenty_clients_ten_jobs_each_none_lost(server, tokens):
         listed = http.get(f"{server.url}/jobs", params={"limit": 1000}, timeout=120).json()["jobs"]
         return {j["id"]: j["status"] for j in listed if j["id"] in set(ids)}
 
-    assert wait_for(lambda: list(statuses().values()).count("Completed") == len(ids))
+    wait_until(lambda: list(statuses().values()).count("Completed") == len(ids), "list(statuses().values()).count('Completed') == len(ids)")
     for job_id in ids[:: JOBS_EACH]:
         assert http.get(f"{server.url}/jobs/{job_id}/results", timeout=120).json() == "All done!"

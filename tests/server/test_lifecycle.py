@@ -8,7 +8,7 @@ import json
 import pytest
 import requests
 
-from support import wait_for
+from support import wait_until
 
 from .harness import ServerProcess, cli, create_token
 from .streams import connect, read_all
@@ -38,7 +38,7 @@ def test_sigkill_mid_job_then_restart_settles_every_job(tmp_path):
                                                              "description": "sleeps", "max_execution_time": 120})
         running = http.post(f"{server.url}/jobs", json={"program_id": program.json()["id"],
                                                         "backend": "fake_armonk"}).json()["id"]
-        assert wait_for(lambda: _status(http, server.url, running) == "Running")
+        wait_until(lambda: _status(http, server.url, running) == "Running", "_status(http, server.url, running) == 'Running'")
         queued = http.post(f"{server.url}/jobs", json={"program_id": "hello-world", "params": {"iterations": 1},
                                                        "backend": "fake_armonk"}).json()["id"]
         assert _status(http, server.url, queued) == "Queued"
@@ -46,10 +46,10 @@ def test_sigkill_mid_job_then_restart_settles_every_job(tmp_path):
         server.kill()
     again = ServerProcess(home, tmp_path / "logs")
     try:
-        assert wait_for(lambda: _status(http, again.url, running) == "Failed")
+        wait_until(lambda: _status(http, again.url, running) == "Failed", "_status(http, again.url, running) == 'Failed'")
         job = http.get(f"{again.url}/jobs/{running}").json()
         assert job["state"]["reason"] == "interrupted" and "interrupted" in job["error"]
-        assert wait_for(lambda: _status(http, again.url, queued) == "Completed")
+        wait_until(lambda: _status(http, again.url, queued) == "Completed", "_status(http, again.url, queued) == 'Completed'")
     finally:
         assert again.stop() == 0
 
@@ -117,7 +117,7 @@ def test_over_tls_a_kernel_shares_the_home_and_sigterm_settles_jobs(tmp_path):
             "name": "sleeper", "data": SLEEPER, "description": "sleeps", "max_execution_time": 120}).json()["id"]
         running = http.post(f"{server.url}/jobs", verify=str(certfile), json={
             "program_id": program, "backend": "fake_armonk"}).json()["id"]
-        assert wait_for(lambda: kernel.job(running).status().name == "RUNNING")
+        wait_until(lambda: kernel.job(running).status().name == "RUNNING", "kernel.job(running).status().name == 'RUNNING'")
         queued = http.post(f"{server.url}/jobs", verify=str(certfile), json={
             "program_id": "hello-world", "params": {"iterations": 1}, "backend": "fake_armonk"}).json()["id"]
         code = server.stop()
@@ -152,7 +152,7 @@ def test_a_sampler_job_with_transpilation_through_the_server(server, clients):
     params = json.loads(json.dumps({"circuits": bell, "shots": 2000}, cls=RuntimeEncoder))
     author = clients["author"]
     job = author.post("/jobs", json={"program_id": "sampler", "backend": "fake_manila", "params": params}).json()
-    assert wait_for(lambda: author.get(f"/jobs/{job['id']}").json()["status"] in ("Completed", "Failed"))
+    wait_until(lambda: author.get(f"/jobs/{job['id']}").json()["status"] in ("Completed", "Failed"), "author.get(f'/jobs/{job['id']}').json()['status'] in ('Completed', 'Failed')")
     result = json.loads(author.get(f"/jobs/{job['id']}/results").text, cls=RuntimeDecoder)
     quasi = result["quasi_dists"][0]
     assert 0.8 < sum(float(quasi.get(k, quasi.get(str(k), 0))) for k in (0, 3)) <= 1.0001

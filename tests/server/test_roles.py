@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from support import wait_for
+from support import wait_until
 
 SLEEPER = "def main(backend, user_messenger, seconds=30):\n    import time\n    time.sleep(seconds)\n"
 SOURCE = "def main(backend, user_messenger):\n    return 1\n"
@@ -27,7 +27,7 @@ class Fixtures:
     def done_job(self) -> str:
         if self._done_job is None:
             job_id = self.manager.post("/jobs", json={"program_id": "hello-world", "params": {"iterations": 1}}).json()["id"]
-            assert wait_for(lambda: self.manager.get(f"/jobs/{job_id}").json()["status"] == "Completed")
+            wait_until(lambda: self.manager.get(f"/jobs/{job_id}").json()["status"] == "Completed", "self.manager.get(f'/jobs/{job_id}').json()['status'] == 'Completed'")
             self._done_job = job_id
         return self._done_job
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from support import wait_for
+from support import wait_until
 
 from .streams import connect, read_all
 
@@ -39,7 +39,7 @@ def test_a_job_stream_from_submission_to_the_end(server, clients, tokens):
 
 def test_a_late_attach_replays_from_the_store_and_since_skips(server, clients, tokens):
     job_id = _submit(clients["author"], program_id="hello-world", params={"iterations": 4})
-    assert wait_for(lambda: clients["reader"].get(f"/jobs/{job_id}").json()["status"] == "Completed")
+    wait_until(lambda: clients["reader"].get(f"/jobs/{job_id}").json()["status"] == "Completed", "clients['reader'].get(f'/jobs/{job_id}').json()['status'] == 'Completed'")
     frames, code, _ = read_all(connect(server, f"/stream/jobs/{job_id}", tokens["reader"]))
     assert code == 1000 and frames[0]["status"] == "Completed"
     assert [f["index"] for f in frames if f["type"] == "interim"] == [0, 1, 2, 3]

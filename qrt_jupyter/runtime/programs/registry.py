@@ -230,6 +230,15 @@ def merge_metadata(base: Mapping[str, Any], override: Mapping[str, Any] | None =
     return merged
 
 
+def prepare_upload(data: str, metadata: dict | str | None = None, **fields: Any) -> tuple[str, dict]:
+    """The checked source and metadata of ``upload_program(data, metadata, **fields)``."""
+    source = read_source(data)
+    check_source(source)
+    meta = merge_metadata(load_metadata(metadata), **fields)
+    check_metadata(meta)
+    return source, meta
+
+
 def check_metadata(meta: dict) -> None:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
