@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["LOCAL_CRN", "ibm_client", "connect_recipe"]
+__all__ = ["LOCAL_CRN", "ibm_client"]
 
 LOCAL_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/qrt-local:qrt-runtime::"
 """The instance the service is given: the server accepts any CRN, IBM's client needs one."""
@@ -40,13 +40,3 @@ def ibm_client(url: str, token: str | None = None, instance: str = LOCAL_CRN):
     api = url + "/api/v1"
     return QiskitRuntimeService(channel="ibm_quantum_platform", token=token, instance=instance, url=url,
                                 url_resolver=lambda *args, **kwargs: api)
-
-
-def connect_recipe(url: str) -> list[str]:
-    """The lines ``qrt-runtime serve`` prints for IBM's client (the token from $QRT_TOKEN)."""
-    return [
-        f"  IBM's client: export IAM_URL={url} QISKIT_FUNCTIONS_EXPERIMENTAL=1, then",
-        f'    QiskitRuntimeService(channel="ibm_quantum_platform", token=os.environ["QRT_TOKEN"], '
-        f'instance="{LOCAL_CRN}", url="{url}", url_resolver=lambda *a, **k: "{url}/api/v1")',
-        f'    or: from qrt_jupyter.remote import ibm_client; service = ibm_client("{url}")',
-    ]

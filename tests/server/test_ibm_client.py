@@ -241,3 +241,20 @@ def test_recorded_routes_are_served(recorded):
     assert submits and all({"program_id", "params", "backend"} <= set(b) for b in submits)
     assert any("session_id" in b for b in submits)
     assert ("POST", "/api/v1/sessions") in routes and ("GET", "/api/v1/instances/usage") in routes
+
+
+def test_serve_prints_the_recipe_and_it_connects(server, tokens, monkeypatch):
+    """The lines ``serve`` printed, run as printed (TOKEN and the environment filled in)."""
+    import re
+
+    from qiskit_ibm_runtime import QiskitRuntimeService
+
+    out = server.output()
+    env = re.search(r"environment IAM_URL=(\S+) QISKIT_FUNCTIONS_EXPERIMENTAL=1", out)
+    call = re.search(r"(QiskitRuntimeService\(.*?\))\n  or:", out, re.S)
+    assert env and call and env.group(1) == server.url
+    assert f'qrt_jupyter.remote.ibm_client("{server.url}")' in out
+    monkeypatch.setenv("IAM_URL", env.group(1))
+    monkeypatch.setenv("QISKIT_FUNCTIONS_EXPERIMENTAL", "1")
+    service = eval(call.group(1), {"QiskitRuntimeService": QiskitRuntimeService, "TOKEN": tokens["reader"]})
+    assert "fake_manila" in [b.name for b in service.backends(name="fake_manila")]
