@@ -215,11 +215,28 @@ def test_iam_exchange(server, tokens):
                         timeout=60).status_code == 401
 
 
-def test_executor_is_refused_clearly(ibm, manila):
+def test_executor_sampler_is_refused_clearly(manila):
+    """0.51's default ``Sampler`` is still the V2 primitive; its client-side executor Sampler
+    (program ``executor``, a ``quantum_program`` payload) gets one error naming what is not served."""
+    import qiskit_ibm_runtime
     from qiskit_ibm_runtime.exceptions import IBMRuntimeError
+    from qiskit_ibm_runtime.executor_sampler import Sampler as ExecutorSampler
 
-    with pytest.raises(IBMRuntimeError, match="Executor"):
-        ibm._run(program_id="executor", inputs={"quantum_program": {}}, options={"backend": manila.name})
+    assert qiskit_ibm_runtime.Sampler is qiskit_ibm_runtime.SamplerV2
+    with pytest.raises(IBMRuntimeError, match="Executor .*is not served yet; use SamplerV2 or EstimatorV2"):
+        ExecutorSampler(mode=manila).run([isa(bell(), manila)], shots=100)
+
+
+def test_watch_is_live(manila):
+    from qiskit_ibm_runtime import SamplerV2 as Sampler
+    from support import wait_until
+
+    from qrt_jupyter import watch
+
+    job = Sampler(mode=manila).run([isa(bell(), manila)], shots=100)
+    widget = watch(job)
+    assert widget.job_id == job.job_id()
+    wait_until(lambda: widget.status == "DONE", "the widget of IBM's RuntimeJobV2 to show DONE")
 
 
 def test_recorded_routes_are_served(recorded):
