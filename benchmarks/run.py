@@ -5,7 +5,7 @@ timings taken minutes apart on a shared machine differ more than the things we
 compare, so every item runs its A and B alternately (A B, then B A, ...) in the
 same process and reports medians. Unit tests never assert on time.
 
-    .venv/bin/python benchmarks/run.py                 # all 11 items, default sizes (a few minutes)
+    .venv/bin/python benchmarks/run.py                 # all 12 items, default sizes (a few minutes)
     .venv/bin/python benchmarks/run.py --items 1,3 --repeat 30
     .venv/bin/python benchmarks/run.py --quick --json out.json   # tiny sizes (the smoke test)
 
@@ -24,6 +24,7 @@ Items (numbers as in issue 7):
 8. A store of 10,000 jobs: ``service.jobs(limit=50)`` and opening the ``Dashboard``.
 9-11. The runtime server (issue 14, benchmarks/server_items.py): a Bell job through REST vs in-kernel,
    ``GET /jobs/{id}`` latency with 20 concurrent clients, interim results over the WebSocket.
+12. IBM's own client (issue 15): its SamplerV2 Bell on fake_manila through the server vs its local mode.
 
 Every run uses fresh temporary homes (never ``~/.qrt``), removed at the end.
 """
@@ -698,7 +699,7 @@ ITEMS: dict[int, Callable[[Context], list[Row]]] = {
 
 
 def _server_item(number: int) -> Callable[[Context], list[Row]]:
-    """Items 9-11 live in benchmarks/server_items.py (the runtime server), imported when they run."""
+    """Items 9-12 live in benchmarks/server_items.py (the runtime server), imported when they run."""
     def item(ctx: Context) -> list[Row]:
         import server_items
 
@@ -708,7 +709,7 @@ def _server_item(number: int) -> Callable[[Context], list[Row]]:
     return item
 
 
-ITEMS.update({number: _server_item(number) for number in (9, 10, 11)})
+ITEMS.update({number: _server_item(number) for number in (9, 10, 11, 12)})
 
 
 # --------------------------------------------------------------------------- reporting
