@@ -122,6 +122,18 @@ def test_zz_estimator_v2(manila):
     zz, xx, zi = result[0].data.evs
     assert 0.7 < zz <= 1.0 and 0.6 < xx <= 1.0 and abs(zi) < 0.15
     assert len(result[0].data.stds) == 3
+    assert result[0].metadata["target_precision"] == pytest.approx(1 / 4000 ** 0.5)  # default_shots applied
+
+
+def test_sampler_options_reach_the_primitive(manila):
+    from qiskit_ibm_runtime import SamplerV2 as Sampler
+
+    sampler = Sampler(mode=manila)
+    sampler.options.default_shots = 123
+    sampler.options.simulator.seed_simulator = 42
+    first = sampler.run([isa(bell(), manila)]).result()[0].data.meas.get_counts()
+    again = sampler.run([isa(bell(), manila)]).result()[0].data.meas.get_counts()
+    assert sum(first.values()) == 123 and first == again  # the seed makes the noisy counts repeat
 
 
 def test_session_of_several_jobs(ibm, manila, server, home):
@@ -275,3 +287,4 @@ def test_serve_prints_the_recipe_and_it_connects(server, tokens, monkeypatch):
     monkeypatch.setenv("QISKIT_FUNCTIONS_EXPERIMENTAL", "1")
     service = eval(call.group(1), {"QiskitRuntimeService": QiskitRuntimeService, "TOKEN": tokens["reader"]})
     assert "fake_manila" in [b.name for b in service.backends(name="fake_manila")]
+

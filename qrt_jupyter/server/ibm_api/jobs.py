@@ -25,6 +25,32 @@ _FIELDS = {"program_id", "params", "backend", "log_level", "session_id", "runtim
            "start_session", "session_time", "private", "calibration_id"}
 
 
+NOT_APPLIED = ("twirling", "dynamical_decoupling", "resilience", "execution", "seed_estimator", "experimental")
+"""V2 options IBM's client may send that the built-in primitives accept and do not apply (docs/ibm.md)."""
+
+
+def primitive_inputs(params: dict) -> dict:
+    """The built-in primitives' inputs for IBM's V2 ``params`` (``pubs``, ``options``, ``version``).
+
+    ``options.default_shots`` becomes ``shots`` (the estimator's default precision is
+    1/sqrt(shots), as IBM's), ``default_precision`` ``precision``, and
+    ``simulator.seed_simulator`` the run option ``seed_simulator``; ``resilience_level``
+    stays (level >= 1 is readout mitigation on a noisy device).
+    """
+    inputs = {k: v for k, v in params.items() if k not in ("options", "version", "support_qiskit")}
+    options = params.get("options") or {}
+    if not isinstance(options, dict):
+        raise ApiError(400, "params.options must be an object of the V2 primitives' options")
+    if options.get("default_shots") is not None:
+        inputs.setdefault("shots", options["default_shots"])
+    if options.get("default_precision") is not None:
+        inputs.setdefault("precision", options["default_precision"])
+    seed = (options.get("simulator") or {}).get("seed_simulator")
+    if seed is not None:
+        inputs["run_options"] = {**(inputs.get("run_options") or {}), "seed_simulator": seed}
+    return inputs
+
+
 def ibm_job_json(job) -> dict:
     """A job as IBM's ``GET /jobs/{id}`` answers it (the fields ``RuntimeJobV2`` reads)."""
     body = job_json(job)
@@ -57,7 +83,7 @@ def _submit(svc, body: dict) -> dict:
 
         open_session_for(svc, session_id, options["backend_name"])
         options["session_id"] = session_id
-    inputs = old_api.merged_params(params)
+    inputs = primitive_inputs(old_api.merged_params(params))
     job = svc.run(program_id, inputs, options=options)
     return {"id": job.job_id(), "backend": job.backend_name, "session_id": session_id}
 
