@@ -307,9 +307,9 @@ def item4_interim(ctx: Context) -> list[Row]:
         received: list[Any] = []
         done = threading.Event()
 
-        def callback(_job_id, message, received=received, done=done):
+        def callback(_job_id, message, received=received, done=done, last=count - 1):
             received.append(message)
-            if not isinstance(message, dict):  # the final result comes last, as in the old API
+            if message.get("i") == last:  # interim results only, as in the old API
                 done.set()
 
         start = time.perf_counter()
@@ -317,7 +317,7 @@ def item4_interim(ctx: Context) -> list[Row]:
                           callback=callback)
         job.wait_for_final_state(timeout=600)
         if not done.wait(60):
-            raise RuntimeError("the callback never received the final result")
+            raise RuntimeError("the callback never received the last interim result")
         elapsed = time.perf_counter() - start
         interims = [m for m in received if isinstance(m, dict)]
         indices = [m["i"] for m in interims]

@@ -17,6 +17,7 @@ _EXPORTS = {
     "RemoteRuntimeService": "qrt_jupyter.remote.service",
     "RuntimeOptions": "qrt_jupyter.runtime.options",
     "RunnerResult": "qrt_jupyter.runtime.results",
+    "UserMessenger": "qrt_jupyter.runtime.messenger",
     "Session": "qrt_jupyter.runtime.session",
     "Sampler": "qrt_jupyter.runtime.primitives",
     "Estimator": "qrt_jupyter.runtime.primitives",

@@ -44,6 +44,7 @@ __all__ = [
     "merge_metadata",
     "metadata_from_docstring",
     "metadata_from_source",
+    "main_summary",
 ]
 
 TEXT_FIELDS = ("name", "description", "version")
@@ -64,6 +65,19 @@ def metadata_from_source(source: str) -> dict[str, Any]:
     module = check_program_source(source)
     docstring = ast.get_docstring(module, clean=True)
     return metadata_from_docstring(docstring) if docstring else {}
+
+
+def main_summary(module: ast.Module) -> str | None:
+    """The first line of ``main``'s docstring: a description for a cell that has no other.
+
+    A new user's first program is often just a ``def main`` with a docstring; that line
+    says what the program does as well as any metadata would.
+    """
+    for node in module.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "main":
+            docstring = ast.get_docstring(node, clean=True)
+            return docstring.strip().splitlines()[0].strip() if docstring and docstring.strip() else None
+    return None
 
 
 def metadata_from_docstring(docstring: str) -> dict[str, Any]:

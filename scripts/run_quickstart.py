@@ -7,7 +7,7 @@ Executes ``notebooks/01_quickstart.ipynb`` (or NOTEBOOK) top to bottom with
 nbclient on a kernel running this interpreter, against the embedded local
 runtime, and writes ``<name>.executed.ipynb`` and ``<name>.executed.html``
 next to it. Each job widget's output carries the job's final static summary
-(status, times, result), which is what the HTML page, and JupyterLab for a
+(status, times, result, and its plots as SVG), which is what the HTML page, and JupyterLab for a
 notebook it does not trust, show in place of the live widget. Prints a short
 summary; exits 1 if a cell fails (the files are still written, up to the
 failing cell, to show what went wrong), 2 on bad arguments.
@@ -81,7 +81,7 @@ def _qrt_final_widgets(path):
             continue
         if isinstance(bundle, tuple):
             bundle = bundle[0]
-        texts = {k: bundle[k] for k in ("text/plain", "text/html") if k in bundle}
+        texts = {k: bundle[k] for k in ("text/plain", "text/html", "image/svg+xml") if k in bundle}
         if texts:
             static[shown.model_id] = texts
     with open(path, "w") as handle:
@@ -105,7 +105,7 @@ def _apply_final_widgets(nb, final: dict, keep_state: bool) -> None:
             data = output.get("data", {})
             model_id = data.get(WIDGET_VIEW, {}).get("model_id")
             for mime, text in static.get(model_id, {}).items():
-                if mime in data:
+                if mime in data or mime == "image/svg+xml":  # pictures may be new since display
                     data[mime] = text
 
 

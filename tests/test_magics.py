@@ -472,7 +472,6 @@ def test_program_metadata_from_variable_and_file(empty_ip, tmp_path, capsys):
         ("p", "def main(:\n", "not valid Python: line 1"),
         ("p", "   \n", "the program source is empty"),
         ("", "def main(b, m):\n    pass\n", "the program needs a name"),
-        ("p --description d", "def main(b, m):\n    pass\n", "needs --max-execution-time, or 'max_execution_time:'"),
         ("p", '"""max_execution_time: later"""\ndef main(b, m):\n    pass\n', "expected whole seconds"),
         ("p --metadata nowhere", "def main(b, m):\n    pass\n", "--metadata nowhere: no such variable or file"),
         ("p --metadata number", "def main(b, m):\n    pass\n", "expected a dict or a JSON file path, got int"),

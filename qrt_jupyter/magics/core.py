@@ -37,7 +37,13 @@ from traitlets import Bool, Integer, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from .. import active
-from ..program_source import ProgramSourceError, check_program_source, merge_metadata, metadata_from_docstring
+from ..program_source import (
+    ProgramSourceError,
+    check_program_source,
+    main_summary,
+    merge_metadata,
+    metadata_from_docstring,
+)
 from . import args as qargs
 from .render import JobStatusLine, Table, first_line, status_name
 
@@ -75,8 +81,13 @@ class QRTMagics(Magics, Configurable):
         help="Store directory of the local runtime the magics start (default: $QRT_HOME, else ~/.qrt).",
     ).tag(config=True)
     jobs_limit = Integer(10, help="How many jobs %qrt_jobs lists without --limit.").tag(config=True)
+    default_max_execution_time = Integer(
+        300,
+        help="max_execution_time (seconds) of a program %%qrt_program uploads when neither "
+        "--max-execution-time nor a 'max_execution_time:' docstring line gives one.",
+    ).tag(config=True)
 
-    @validate("default_shots", "jobs_limit")
+    @validate("default_shots", "jobs_limit", "default_max_execution_time")
     def _positive(self, proposal):
         value = proposal["value"]
         if value is not None and value <= 0:
@@ -169,7 +180,10 @@ class QRTMagics(Magics, Configurable):
         metadata comes from, weakest first: the cell's module docstring (a JSON
         object, or ``key: value`` lines such as ``max_execution_time: 300`` or
         ``parameters: {"properties": {...}}``, prose becoming the description),
-        ``--metadata`` (a dict variable or a JSON file), then the flags.
+        ``--metadata`` (a dict variable or a JSON file), then the flags. A cell
+        that is just a ``def main`` uploads as it is: its description is the first
+        line of ``main``'s docstring (else a plain default), its time limit
+        ``QRTMagics.default_max_execution_time``; the upload line shows both.
         ``--update`` replaces the source and metadata of the program with that
         name (or id), and uploads it if there is none yet: a cell with
         ``--update`` can be re-run as often as it is edited.
@@ -198,6 +212,7 @@ class QRTMagics(Magics, Configurable):
         service = self._service()
         with self._user_errors(f"program {name!r}"):
             program = self._existing_program(service, name) if args.update else None
+            detail = ""
             if program is not None:
                 program_id = _program_id(program) or name
                 if program_id == name and getattr(program, "name", name) != name:
@@ -205,22 +220,34 @@ class QRTMagics(Magics, Configurable):
                 service.update_program(program_id, data=cell, metadata=metadata)
                 verb = "Updated"
             else:
-                self._check_new_program(service, name, metadata)
+                detail = self._upload_defaults(name, module, metadata)
+                self._check_new_program(service, name)
                 program_id = service.upload_program(data=cell, metadata=metadata)
                 verb = "Uploaded"
-        print(f"{verb} program {name!r}: {program_id}")
+        print(f"{verb} program {name!r}: {program_id}{detail}")
 
-    def _check_new_program(self, service, name: str, metadata: Mapping) -> None:
-        """Say in magic terms (flags, docstring lines) what an upload would refuse."""
-        missing = [field for field in ("description", "max_execution_time") if not metadata.get(field)]
-        if missing:
-            flags = " and ".join("--" + field.replace("_", "-") for field in missing)
-            lines = " and ".join(f"'{field}:'" for field in missing)
-            raise UsageError(f"program {name!r} needs {flags}, or {lines} lines in its docstring")
-        errors = _runtime_exceptions()
-        try:
-            existing = service.program(name)
-        except errors.RuntimeProgramNotFound:
+    def _upload_defaults(self, name: str, module: ast.Module, metadata: dict) -> str:
+        """Fill the metadata a bare ``def main`` cell leaves out, so the cell uploads as it is
+        (the Python ``upload_program`` still wants them given, as the old API did); return
+        the upload line's note of both values and where a default came from ("" when the
+        cell or the flags gave both)."""
+        description_from = time_from = ""
+        if not metadata.get("description"):
+            summary = main_summary(module)
+            metadata["description"] = summary or f"{name}, uploaded with %%qrt_program"
+            description_from = ", from main's docstring" if summary else ", the default"
+        if not metadata.get("max_execution_time"):
+            metadata["max_execution_time"] = self.default_max_execution_time
+            time_from = ", QRTMagics.default_max_execution_time"
+        if not (description_from or time_from):
+            return ""
+        return (f" (description {first_line(metadata['description'], limit=80)!r}{description_from}; "
+                f"max_execution_time {metadata['max_execution_time']} s{time_from})")
+
+    def _check_new_program(self, service, name: str) -> None:
+        """Say in magic terms (--update) what an upload would refuse."""
+        existing = self._existing_program(service, name)
+        if existing is None:
             return
         raise UsageError(
             f"a program named {name!r} exists already ({_program_id(existing)}); "
@@ -567,11 +594,18 @@ class QRTMagics(Magics, Configurable):
         )
 
     def _existing_program(self, service, name: str):
-        """The program called ``name`` (or with that id), for ``--update``; None if there is none."""
+        """The uploaded program called ``name`` (or with that id), for ``--update``; None if
+        there is none. A built-in's name is free for an upload of one's own (it gets its own
+        id), so a built-in found by that name does not count."""
         try:
-            return self._program(service, name)
+            program = self._program(service, name)
         except UsageError:
             return None
+        if not getattr(program, "is_builtin", False):
+            return program
+        return next((p for p in service.programs()
+                     if getattr(p, "name", None) == name and not getattr(p, "is_builtin", False)),
+                    None)
 
     def _program_id_or_given(self, service, program: str) -> str:
         """For filters: a name becomes its id when the program still exists; else as given."""

@@ -8,11 +8,12 @@ from .options import RuntimeOptions
 from .service import LocalRuntimeService
 
 __all__ = ["LocalRuntimeService", "RuntimeOptions", "RuntimeJob", "RunnerResult", "Session",
-           "Sampler", "Estimator", "Options"]
+           "Sampler", "Estimator", "Options", "UserMessenger"]
 
 _LAZY = {
     "RuntimeJob": ".jobs",
     "RunnerResult": ".results",
+    "UserMessenger": ".messenger",
     "Session": ".session",
     "Sampler": ".primitives",
     "Estimator": ".primitives",

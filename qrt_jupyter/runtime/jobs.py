@@ -34,19 +34,30 @@ def _resolve_decoder(decoder):
 
 
 class _Stream:
-    """One ``stream_results`` subscription: stored results first, then live ones, none twice."""
+    """One ``stream_results`` subscription: stored results first, then live ones, none twice.
 
-    def __init__(self, job: "RuntimeJob", callback: Callable, decoder):
+    ``final_result``: whether the callback also gets the job's result once it is done. The
+    old ``IBMRuntimeService.run(callback=)`` and ``stream_results`` delivered interim
+    results only (its tutorials count one callback per iteration); the primitives'
+    ``run(callback=)`` of the newer API delivers interim results and the final result.
+    """
+
+    def __init__(self, job: "RuntimeJob", callback: Callable, decoder, final_result: bool = False):
         self.job = job
         self.callback = callback
         self.decoder = decoder
+        self.final_result = final_result
         self.next_index = 0
+        self.ended = False
         self.unsubscribe: Callable[[], None] = lambda: None
 
     def replay(self) -> None:  # on the delivery thread
         for row in self.job._store.interim(self.job.job_id(), self.next_index):
             self.next_index = row["idx"] + 1
             self.callback(self.job.job_id(), self.job._decode(row["data"], self.decoder))
+        status = self.job._store.job_status(self.job.job_id())
+        if status in FINAL_STATUSES:  # it ended before this subscription saw it end
+            self._end(status)
 
     def __call__(self, event: JobEvent) -> None:
         if event.kind == "interim" and event.index >= self.next_index:
@@ -54,9 +65,15 @@ class _Stream:
             data = event.data if self.decoder is None else self.job._decode(codec.encode(event.data), self.decoder)
             self.callback(self.job.job_id(), data)
         elif event.kind == "status" and event.data in FINAL_STATUSES:
-            if event.data == DONE:  # the old API hands the final result to the callback too
-                self.callback(self.job.job_id(), self.job.result())
-            self.unsubscribe()
+            self._end(event.data)
+
+    def _end(self, status: str) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        if status == DONE and self.final_result:
+            self.callback(self.job.job_id(), self.job.result())
+        self.unsubscribe()
 
 
 def decoder_function(decoder=None) -> Callable[[str], Any]:
@@ -83,11 +100,9 @@ def timeout_error(job_id: str, timeout: float | None) -> Exception:
 
 def no_result_error(job_id: str, status: str, reason: str | None, error: str | None) -> Exception:
     """What ``result()`` raises for a job that ended CANCELLED or ERROR, as ``RuntimeJob`` does."""
-    from qiskit_ibm_runtime.exceptions import (
-        RuntimeInvalidStateError,
-        RuntimeJobFailureError,
-        RuntimeJobMaxTimeoutError,
-    )
+    from qiskit_ibm_runtime.exceptions import RuntimeInvalidStateError
+
+    from .errors import RuntimeJobFailureError, RuntimeJobMaxTimeoutError
 
     if status == CANCELLED:
         return RuntimeInvalidStateError(f"Unable to retrieve result for job {job_id}. Job was cancelled.")
@@ -257,8 +272,8 @@ class RuntimeJob:
         return self._home.subscribe(callback, self._job_id)
 
     def stream_results(self, callback: Callable[[str, Any], None], decoder=None) -> None:
-        """Call ``callback(job_id, interim_result)`` for every interim result, past and future,
-        and finally with the job's result."""
+        """Call ``callback(job_id, interim_result)`` for every interim result, past and future
+        (interim results only, as the old service did: ``job.result()`` gives the result)."""
         from qiskit_ibm_runtime.exceptions import RuntimeInvalidStateError
 
         if self.in_final_state():
@@ -266,8 +281,8 @@ class RuntimeJob:
                                            "use job.interim_results() to read its interim results.")
         self._attach(callback, decoder)
 
-    def _attach(self, callback, decoder=None) -> None:
-        stream = _Stream(self, callback, decoder)
+    def _attach(self, callback, decoder=None, final_result: bool = False) -> None:
+        stream = _Stream(self, callback, decoder, final_result)
         stream.unsubscribe = self.subscribe(stream)
         self._home.hub.call_soon(stream.replay)
         with self._lock:

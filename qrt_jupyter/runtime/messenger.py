@@ -16,9 +16,13 @@ class UserMessenger:
     encoded right here (with ``RuntimeEncoder`` unless another encoder is given),
     so a message that cannot be serialized fails in the program, where the user
     can see which one, rather than later in the client.
+
+    ``UserMessenger()`` with no arguments is the old runtime's stand-in for trying a
+    program's ``main`` in the notebook before uploading it: ``publish`` prints the JSON it
+    would send (the final result too), one line per message.
     """
 
-    def __init__(self, send, job_id: str):
+    def __init__(self, send=None, job_id: str | None = None):
         self._send = send
         self._job_id = job_id
         self._lock = threading.Lock()
@@ -27,6 +31,9 @@ class UserMessenger:
     def publish(self, message: Any, encoder: type[json.JSONEncoder] | None = None, final: bool = False) -> None:
         """Publish an interim result (or, with ``final=True``, the job's result)."""
         text = codec.encode(message, encoder)
+        if self._send is None:
+            print(text)
+            return
         if final:
             self.final_result = text
             return

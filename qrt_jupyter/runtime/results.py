@@ -106,13 +106,16 @@ class RunnerResult(Result, ResultDecoder):
     def get_quasiprobabilities(self, experiment=None):
         """Readout-mitigated quasi-probabilities of one experiment, or of all when None.
 
-        Returns mthree ``QuasiDistribution``s keyed by bitstrings over the measured clbits,
-        as the old service's ``RunnerResult`` did (``nearest_probability_distribution()``,
-        ``expval()``); a list when several experiments are asked for. Raises ``QiskitError``
-        when the job ran without ``measurement_error_mitigation``.
+        Returns qiskit ``QuasiDistribution``s, as the old service's ``RunnerResult`` did:
+        integer outcomes over the measured clbits, ``binary_probabilities()`` for bitstrings
+        of that width, ``nearest_probability_distribution()``; ``shots`` and the
+        ``stddev_upper_bound`` of the Sampler's decoder (``sqrt(overhead / shots)``), and
+        the mitigation overhead as ``mitigation_overhead``. A list when several experiments
+        are asked for. Raises ``QiskitError`` when the job ran without
+        ``measurement_error_mitigation``.
         """
-        from mthree.classes import QuasiDistribution
         from qiskit.exceptions import QiskitError
+        from qiskit.result import QuasiDistribution
 
         keys = range(len(self.results)) if experiment is None else [experiment]
         out = []
@@ -128,15 +131,13 @@ class RunnerResult(Result, ResultDecoder):
             width = len(header.get("final_measurement_mapping") or {}) or header.get(
                 "memory_slots", 0
             )
-            quasi = {
+            quasi = {  # bitstrings of the measured width, so binary_probabilities() pads to it
                 format(int(hexkey, 16), f"0{width}b"): float(value)
                 for hexkey, value in data["quasiprobabilities"].items()
             }
-            out.append(
-                QuasiDistribution(
-                    quasi,
-                    shots=exp.shots,
-                    mitigation_overhead=header.get("readout_mitigation_overhead"),
-                )
-            )
+            overhead = header.get("readout_mitigation_overhead")
+            bound = math.sqrt((overhead or 1.0) / exp.shots) if exp.shots else None
+            dist = QuasiDistribution(quasi, shots=exp.shots, stddev_upper_bound=bound)
+            dist.mitigation_overhead = overhead
+            out.append(dist)
         return out[0] if len(out) == 1 else out

@@ -103,15 +103,28 @@ class LocalRuntimeService:
         return programs if limit is None else programs[:limit]
 
     def program(self, program_id: str, refresh: bool = False):
-        """A program by id (or by name)."""
+        """A program by id, else by name.
+
+        An exact id always wins: after a user uploads their own ``hello-world`` (id
+        ``hello-world-<suffix>``), ``"hello-world"`` is still the built-in's id. A name that
+        several programs share is refused with their ids, never guessed.
+        """
         program = registry.builtin_program(program_id)
         if program is not None:
             return program
         row = self._home.store.get_program(program_id)
-        if row is None:
+        if row is not None and row["id"] == program_id:
+            return registry.from_row(row)
+        named = [p for p in self.programs() if p.name == program_id]
+        if len(named) > 1:
+            raise _exc("IBMInputValueError")(
+                f"{len(named)} programs are named '{program_id}': "
+                f"{', '.join(p.program_id for p in named)}; use one of these ids."
+            )
+        if not named:
             known = [name for p in self.programs() for name in (p.program_id, p.name)]
             raise _exc("RuntimeProgramNotFound")(unknown("program", program_id, known))
-        return registry.from_row(row)
+        return named[0]
 
     def pprint_programs(self, refresh: bool = False, detailed: bool = False, limit: int = 20, skip: int = 0) -> None:
         for program in self.programs(limit=limit, skip=skip):
@@ -140,9 +153,8 @@ class LocalRuntimeService:
             description=description, version=version, backend_requirements=backend_requirements,
             parameters=parameters, return_values=return_values, interim_results=interim_results,
         )
-        from .programs.builtin import BUILTIN_PROGRAMS
-
-        if meta["name"] in BUILTIN_PROGRAMS or self._home.store.get_program(meta["name"]) is not None:
+        # a built-in's name is free, as on IBM's service: the upload gets its own id
+        if any(row["name"] == meta["name"] for row in self._home.store.list_programs()):
             raise _exc("IBMInputValueError")(
                 f"A program named '{meta['name']}' already exists; choose another name, or use "
                 "update_program() to change it."
@@ -195,7 +207,9 @@ class LocalRuntimeService:
         does, so a cell can be re-run as often as it is edited. When ``name`` is the
         program's id the program keeps its name. ``fields`` are those of
         :meth:`upload_program` (``description``, ``max_execution_time``, ...).
-        A built-in program cannot be updated (``IBMNotAuthorizedError``).
+        A built-in is never updated: its name is free for a program of one's own, as on
+        IBM's service, so ``name="hello-world"`` updates the user's own ``hello-world``, or
+        uploads it (id ``hello-world-<suffix>``).
         """
         meta = registry.load_metadata(metadata)
         key = name or meta.get("name")
@@ -204,6 +218,10 @@ class LocalRuntimeService:
         try:
             program = self.program(key)
         except _exc("RuntimeProgramNotFound"):
+            program = None
+        if program is not None and program.is_builtin:
+            program = next((p for p in self.programs() if p.name == key and not p.is_builtin), None)
+        if program is None:
             return self.upload_program(data, metadata=meta, name=key, **fields)
         self.update_program(program.program_id, data=data, metadata=meta, name=program.name, **fields)
         return program.program_id
@@ -329,7 +347,12 @@ class LocalRuntimeService:
             raise _exc("IBMInputValueError")(
                 f"Inputs of program '{program.program_id}' cannot be serialized: {exc}."
             ) from None
-        registry.validate_inputs(program, codec.json_form(inputs_text))
+        inputs_json = codec.json_form(inputs_text)
+        unset = registry.unset_inputs(program, inputs_json)
+        if unset:  # None for an optional parameter: not given, the program's default applies
+            inputs_json = {k: v for k, v in inputs_json.items() if k not in unset}
+            inputs_text = json.dumps(inputs_json)
+        registry.validate_inputs(program, inputs_json)
 
         limit = program.max_execution_time
         if opts.max_execution_time is not None:

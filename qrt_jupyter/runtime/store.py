@@ -157,7 +157,9 @@ class Store:
             return c.execute("DELETE FROM programs WHERE id=?", (program_id,)).rowcount > 0
 
     def get_program(self, id_or_name: str) -> sqlite3.Row | None:
-        rows = self._read("SELECT * FROM programs WHERE id=? OR name=?", (id_or_name, id_or_name))
+        """The program with this id, else the one with this name (an exact id wins)."""
+        rows = self._read("SELECT * FROM programs WHERE id=? OR name=? ORDER BY id=? DESC",
+                          (id_or_name, id_or_name, id_or_name))
         return rows[0] if rows else None
 
     def list_programs(self) -> list[sqlite3.Row]:

@@ -85,6 +85,14 @@ def _format_error(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, tb)).rstrip()
 
 
+def _fail(send, job_id: str, err: _ConnStream, text: str) -> None:
+    """End the job with ``text`` as its error, written to its stderr log first: the old
+    service's ``job.logs()`` held a failed program's traceback too."""
+    err.write(text + "\n")
+    err.flush()
+    send(("error", job_id, text))
+
+
 def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level) -> None:
     from .._compat import options_restored
     from . import codec
@@ -113,8 +121,7 @@ def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json,
                 value = main(backend, messenger, **inputs)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from user code too
             out.flush()
-            err.flush()
-            send(("error", job_id, _format_error(exc)))
+            _fail(send, job_id, err, _format_error(exc))
             return
         out.flush()
         err.flush()
@@ -124,8 +131,8 @@ def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json,
             try:
                 text = codec.encode(value)
             except Exception as exc:
-                send(("error", job_id, f"The program's return value could not be serialized: "
-                                       f"{type(exc).__name__}: {exc}"))
+                _fail(send, job_id, err, f"The program's return value could not be serialized: "
+                                         f"{type(exc).__name__}: {exc}")
                 return
         send(("result", job_id, text))
     finally:

@@ -337,6 +337,30 @@ def interim_counts(item: Any) -> dict[str, float] | None:
     return None
 
 
+def interim_points(items: Sequence[Any], start: int = 0, known: Any = ()) -> tuple[
+        dict[str, tuple[list[float], list[float]]], dict[str, float] | None, Any]:
+    """``({name: (xs, ys)}, newest counts, its x)`` of interim results numbered ``start`` on.
+
+    Numbers against iteration, at most ``MAX_SERIES`` series counting the ``known`` ones
+    already drawn; the live plot and the static pictures read interim results alike.
+    """
+    points: dict[str, tuple[list[float], list[float]]] = {}
+    counts, counts_x = None, None
+    for offset, item in enumerate(items):
+        x = interim_x(item, start + offset)
+        for name, y in numeric_fields(item).items():
+            if name not in known and name not in points and len(
+                    set(known) | points.keys()) >= MAX_SERIES:
+                continue
+            xs, ys = points.setdefault(name, ([], []))
+            xs.append(x)
+            ys.append(y)
+        found = interim_counts(item)
+        if found is not None:
+            counts, counts_x = found, x
+    return points, counts, counts_x
+
+
 def lines_layout() -> dict:
     return _layout(
         title=dict(text="Interim results"),

@@ -20,15 +20,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .figures import (
-    MAX_SERIES,
     PALETTE,
     TOP_OUTCOMES,
     counts_bars,
     counts_layout,
-    interim_counts,
-    interim_x,
+    interim_points,
     lines_layout,
-    numeric_fields,
 )
 
 
@@ -78,20 +75,7 @@ class InterimPlot:
         """Draw ``items`` (interim results number ``start_index`` on). Returns figures created now."""
         start = self.drawn if start_index is None else start_index
         created: list[Any] = []
-        new_points: dict[str, tuple[list[float], list[float]]] = {}
-        latest_counts, latest_x = None, None
-        for offset, item in enumerate(items):
-            x = interim_x(item, start + offset)
-            for name, y in numeric_fields(item).items():
-                known = name in self._series or name in new_points
-                if not known and len(self._series.keys() | new_points.keys()) >= MAX_SERIES:
-                    continue
-                xs, ys = new_points.setdefault(name, ([], []))
-                xs.append(x)
-                ys.append(y)
-            counts = interim_counts(item)
-            if counts is not None:
-                latest_counts, latest_x = counts, x
+        new_points, latest_counts, latest_x = interim_points(items, start, self._series.keys())
         self.drawn = start + len(items)
         if new_points:
             if self.lines is None:

@@ -76,6 +76,8 @@ class JobWidget(anywidget.AnyWidget):
         self._interim = None  # InterimPlot, created on the first interim result
         self.result_figure: Any = None
         self._result_drawn = False
+        self._displays: list[Any] = []  # DisplayHandles of _ipython_display_
+        self._final_shown = False
         self.view = ipywidgets.VBox([self], layout=ipywidgets.Layout(width="100%"))
         self.on_msg(self._on_front_end_msg)
         self._unsubscribe = self.monitor.subscribe(self._on_change)
@@ -99,6 +101,9 @@ class JobWidget(anywidget.AnyWidget):
             if snap.is_final and snap.has_result and not self._result_drawn:
                 self._result_drawn = True
                 self._draw_result(snap.result)
+            if snap.is_final and self._displays and not self._final_shown:
+                self._final_shown = True
+                self._refresh_displays()
 
     def _apply_traits(self, snap: JobSnapshot) -> None:
         logs = snap.logs if snap.log_chunks else ""
@@ -186,9 +191,51 @@ class JobWidget(anywidget.AnyWidget):
 
     # -- display -----------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any):
-        """The VBox of header and figures for widget front ends, plus static summaries for the rest."""
-        return with_static_summaries(self.view._repr_mimebundle_(**kwargs), self.text_summary(),
-                                     self.html_summary())
+        """The VBox of header and figures for widget front ends, plus static summaries for the
+        rest: text, and HTML with the figures drawn as inline SVG (also ``image/svg+xml``), so
+        an exported notebook shows the plots the user saw."""
+        pictures = self.static_pictures()
+        bundle = with_static_summaries(self.view._repr_mimebundle_(**kwargs), self.text_summary(),
+                                       summary_html(self.monitor.snapshot, self.result_summary,
+                                                    pictures))
+        if pictures:
+            from .static_svg import stacked
+
+            bundle["image/svg+xml"] = stacked(pictures)
+        return bundle
+
+    def _ipython_display_(self) -> None:
+        """Display with a display id, so the static part can be brought up to date when the
+        job ends (see :meth:`_refresh_displays`): a notebook saved or executed headless then
+        keeps the final pictures, not the state at display time. Outside a kernel (terminal
+        IPython) IPython's usual formatting runs instead."""
+        from IPython import get_ipython
+        from IPython.display import display
+
+        if getattr(get_ipython(), "kernel", None) is None:
+            raise NotImplementedError  # IPython then formats the bundle as for any object
+        handle = display(self._repr_mimebundle_(), raw=True, display_id=True)
+        if handle is not None:
+            self._displays.append(handle)
+
+    def _refresh_displays(self) -> None:
+        """Send the final bundle to every display of this widget (``update_display_data``)."""
+        for handle in list(self._displays):
+            try:
+                handle.update(self._repr_mimebundle_(), raw=True)
+            except Exception as exc:  # a display that went away is no reason to fail a flush
+                log.debug("could not update a display of %s: %s", self.job_id, exc)
+
+    def static_pictures(self) -> list[str]:
+        """SVG charts of the interim results and the final result, from the monitor's data."""
+        from .static_svg import job_pictures
+
+        snap = self.monitor.snapshot
+        try:
+            return job_pictures(snap.interim_results, snap.result if snap.has_result else None)
+        except Exception as exc:  # a result we can't picture is still a result
+            log.debug("no static pictures for %s: %s", self.job_id, exc)
+            return []
 
     def text_summary(self) -> str:
         snap = self.monitor.snapshot
@@ -196,7 +243,7 @@ class JobWidget(anywidget.AnyWidget):
 
     def html_summary(self) -> str:
         snap = self.monitor.snapshot
-        return summary_html(snap, self.result_summary)
+        return summary_html(snap, self.result_summary, self.static_pictures())
 
 
 def _facts(snap: JobSnapshot) -> list[tuple[str, str]]:
@@ -232,8 +279,9 @@ def summary_text(snap: JobSnapshot, result_summary: str = "") -> str:
 _STATUS_COLOURS = {"DONE": "#1a7f37", "ERROR": "#cf222e", "RUNNING": "#1f6feb", "CANCELLED": "#6e7781"}
 
 
-def summary_html(snap: JobSnapshot, result_summary: str = "") -> str:
-    """Static HTML summary of a job (nbconvert without widget state, other front ends)."""
+def summary_html(snap: JobSnapshot, result_summary: str = "", pictures: Any = ()) -> str:
+    """Static HTML summary of a job (nbconvert without widget state, other front ends), with
+    ``pictures`` (SVG documents) inline below it."""
     colour = _STATUS_COLOURS.get(snap.status, "#8a6d00")
     rows = "".join(
         f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(n)}</th>"
@@ -251,5 +299,6 @@ def summary_html(snap: JobSnapshot, result_summary: str = "") -> str:
         parts.append(f"<div style='color:#cf222e;white-space:pre-wrap'>{html.escape(snap.error)}</div>")
     if result_summary:
         parts.append(f"<div>{html.escape(result_summary)}</div>")
+    parts.extend(f"<div class='qrt-job-picture'>{picture}</div>" for picture in pictures)
     parts.append("</div>")
     return "".join(parts)

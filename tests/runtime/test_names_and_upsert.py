@@ -4,7 +4,6 @@ import pytest
 from qiskit.providers.exceptions import QiskitBackendNotFoundError
 from qiskit_ibm_runtime.exceptions import (
     IBMInputValueError,
-    IBMNotAuthorizedError,
     RuntimeJobNotFound,
     RuntimeProgramNotFound,
 )
@@ -78,9 +77,11 @@ def test_upload_or_update_by_id_keeps_the_name_and_reads_the_name_from_metadata(
     assert service.program("from-meta").description == "by id"
 
 
-def test_upload_or_update_refuses_builtins_and_nameless_programs(service):
-    with pytest.raises(IBMNotAuthorizedError, match="built-in"):
-        service.upload_or_update_program(LOOP, name="hello-world", description="d", max_execution_time=5)
+def test_upload_or_update_leaves_builtins_alone_and_refuses_nameless_programs(service):
+    own = service.upload_or_update_program(LOOP, name="hello-world", description="d", max_execution_time=5)
+    assert own.startswith("hello-world-") and service.program("hello-world").is_builtin
+    assert service.upload_or_update_program(LOOP, name="hello-world", description="d2") == own
+    assert service.program(own).description == "d2"
     with pytest.raises(IBMInputValueError, match="needs a name"):
         service.upload_or_update_program(LOOP, description="d", max_execution_time=5)
 

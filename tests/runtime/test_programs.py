@@ -67,8 +67,6 @@ def test_duplicate_names_are_refused(service):
     upload(service)
     with pytest.raises(IBMInputValueError, match="already exists"):
         upload(service)
-    with pytest.raises(IBMInputValueError, match="already exists"):
-        upload(service, name="sampler")
 
 
 def test_update_and_delete(service):

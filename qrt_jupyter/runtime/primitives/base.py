@@ -118,10 +118,14 @@ class _RuntimePrimitive:
         runtime_options = {k: v for k, v in runtime_options.items() if v is not None}
         callback = callback if callback is not None else options.environment.callback
         if self._session is not None:
-            return self._session.run(self._program_id, inputs, options=runtime_options, callback=callback)
-        if self._backend_name is not None:
-            runtime_options["backend_name"] = self._backend_name
-        return self.service.run(self._program_id, inputs, options=runtime_options, callback=callback)
+            job = self._session.run(self._program_id, inputs, options=runtime_options)
+        else:
+            if self._backend_name is not None:
+                runtime_options["backend_name"] = self._backend_name
+            job = self.service.run(self._program_id, inputs, options=runtime_options)
+        if callback is not None:  # this API's callback gets the final result too
+            job._attach(callback, final_result=True)
+        return job
 
     def _pick_style(self, positional: Any, kwargs: dict[str, Any], v1_args_given: bool) -> tuple[bool, Any]:
         """(is V2, the circuits or pubs) for one ``run`` call.

@@ -54,8 +54,8 @@ class EnvironmentOptions:
     """Where the job runs and what it reports.
 
     ``log_level``: level of the program's ``logging`` output kept in ``job.logs()``.
-    ``callback``: ``callback(job_id, message)`` for the job's interim results,
-    as V1 code passed it through options; a ``callback=`` given to ``run`` wins.
+    ``callback``: ``callback(job_id, message)`` for the job's interim results and then its
+    final result, as V1 code passed it through options; a ``callback=`` given to ``run`` wins.
     """
 
     log_level: str | None = None

@@ -50,7 +50,7 @@ class Sampler(_RuntimePrimitive):
         follows the constructor (``mode=`` → V2).
 
         ``callback(job_id, message)`` receives the job's interim results as
-        they are published.
+        they are published, then its final result (as qiskit-ibm-runtime's did).
         """
         v2, items = self._pick_style(circuits, kwargs, parameter_values is not None)
         if v2:

@@ -264,6 +264,25 @@ def check_metadata(meta: dict) -> None:
 
 
 # -- input validation ------------------------------------------------------------
+def unset_inputs(program: RuntimeProgram, inputs_json: dict) -> list[str]:
+    """Optional parameters given as ``None`` where the schema wants a value: not given.
+
+    IBM's service ran a job with ``x0=None`` for an optional array (the sample-VQE notebook
+    does it); so the service drops them and the program's own default applies. ``None``
+    stays where the schema accepts it (the estimator's ``shots=None`` means exact values)
+    and for required parameters, whose check then names them.
+    """
+    schema = program.parameters
+    required = set(schema.get("required", [])) if schema else set()
+    given_none = {k: None for k, v in inputs_json.items() if v is None and k not in required}
+    if not schema or not given_none:
+        return []
+    from jsonschema import Draft202012Validator
+
+    errors = Draft202012Validator(schema).iter_errors(given_none)
+    return sorted({e.absolute_path[0] for e in errors if e.absolute_path} & set(given_none))
+
+
 def validate_inputs(program: RuntimeProgram, inputs_json: dict) -> None:
     """Check JSON-form inputs against ``spec.parameters``; name the offending parameter."""
     schema = program.parameters

@@ -3,11 +3,15 @@
 This is the old service's way to run plain circuits remotely. Inputs other than the
 transpiler's go to ``backend.run`` (``shots``, ``memory``, ``seed_simulator``, ...). With
 ``measurement_error_mitigation`` each experiment's data also gets mthree
-``quasiprobabilities`` (hex outcome -> value) and its header the ``final_measurement_mapping``
-they refer to, which ``RunnerResult.get_quasiprobabilities()`` reads back.
+``quasiprobabilities`` (hex outcome over the measured clbits -> value), and its header, as
+IBM's circuit-runner wrote them, the ``final_measurement_mapping`` (physical qubit -> clbit)
+and the ``measurement_mitigation_time`` (seconds spent correcting that experiment's counts),
+which ``RunnerResult.get_quasiprobabilities()`` reads back.
 """
 
 from __future__ import annotations
+
+import time
 
 from . import _common as c
 
@@ -76,10 +80,12 @@ def _add_quasiprobabilities(data: dict, backend, compiled: list) -> None:
     mitigator = c.ReadoutMitigator(backend, compiled) if c.is_noisy(backend) else None
     for index, experiment in enumerate(data["results"]):
         counts = {int(key, 16): n for key, n in experiment["data"]["counts"].items()}
+        start = time.perf_counter()
         if mitigator is None:
             quasi, overhead = c.probabilities(counts), 1.0
         else:
             quasi, overhead = mitigator.correct(counts, index)
+        elapsed = time.perf_counter() - start
         mapping = c.measured_clbits(compiled[index])
         clbits = sorted(mapping)
         # keys over the measured clbits only, in order, as the old circuit-runner wrote them
@@ -87,7 +93,8 @@ def _add_quasiprobabilities(data: dict, backend, compiled: list) -> None:
             hex(_compress(outcome, clbits)): value for outcome, value in quasi.items()
         }
         header = experiment.setdefault("header", {}) or {}
-        header["final_measurement_mapping"] = {str(k): mapping[k] for k in clbits}
+        header["final_measurement_mapping"] = {str(mapping[k]): k for k in clbits}
+        header["measurement_mitigation_time"] = elapsed
         header["readout_mitigation_overhead"] = overhead
         experiment["header"] = header
 

@@ -209,9 +209,11 @@ def _exact(pairs, rows) -> dict:
 
 def _check_width(circuit, observable) -> None:
     if observable.num_qubits != circuit.num_qubits:
+        hint = ("; lay it out on the transpiled circuit's qubits first: "
+                "observable.apply_layout(circuit.layout)") if circuit.layout is not None else ""
         raise ValueError(
             f"observable on {observable.num_qubits} qubits for circuit {circuit.name!r} "
-            f"on {circuit.num_qubits}"
+            f"on {circuit.num_qubits}{hint}"
         )
 
 
@@ -280,6 +282,7 @@ class _Engine:
         self.backend = backend
         self.run_options = run_options
         self.transpile_args = (optimization_level, skip_transpilation, seed_transpiler)
+        self.skip_transpilation = skip_transpilation
         self.mitigate = mitigate
         self.native = set(getattr(backend.target, "operation_names", ()) or ())
 
@@ -293,7 +296,10 @@ class _Engine:
             isa = compiled[id(task.circuit)]
             state = c.bind_compiled(task.circuit, isa, task.row)
             observable = task.observable
-            if isa.layout is not None or isa.num_qubits != observable.num_qubits:
+            # an ISA circuit given as it is comes with its observable laid out already, as
+            # IBM's V2 clients send them; only a circuit compiled here moves its observable
+            if not self.skip_transpilation and (isa.layout is not None
+                                                or isa.num_qubits != observable.num_qubits):
                 observable = observable.apply_layout(isa.layout, isa.num_qubits)
             plans.append(self._measurement_plan(state, observable))
 
