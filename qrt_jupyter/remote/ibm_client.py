@@ -4,13 +4,17 @@ The server answers IBM's REST routes under ``/api/v1/`` and IAM's token exchange
 ``/identity/token`` (docs/ibm.md), so unchanged IBM code -- ``SamplerV2``,
 ``EstimatorV2``, ``Session``, ``Batch`` -- runs on the server's fake devices. This is
 the connection recipe of DESIGN.md in one call. IBM's client reads ``IAM_URL`` and
-``QISKIT_FUNCTIONS_EXPERIMENTAL`` from the environment whenever it builds its
-authenticator, so they are set for the process, not only for this call.
+``QISKIT_FUNCTIONS_EXPERIMENTAL`` from the environment while the service is built (its
+authenticator and its instance list, both kept afterwards), so they are set for that
+call only and restored: a real IBM account opened later in the same kernel must not
+send its API key to this server's ``/identity/token``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from typing import Iterator
 
 __all__ = ["LOCAL_CRN", "ibm_client"]
 
@@ -35,8 +39,21 @@ def ibm_client(url: str, token: str | None = None, instance: str = LOCAL_CRN):
     url = str(url).rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise IBMInputValueError(f"ibm_client needs the server's http(s):// URL, not {url[:80]!r}")
-    os.environ["IAM_URL"] = url
-    os.environ["QISKIT_FUNCTIONS_EXPERIMENTAL"] = "1"
     api = url + "/api/v1"
-    return QiskitRuntimeService(channel="ibm_quantum_platform", token=token, instance=instance, url=url,
-                                url_resolver=lambda *args, **kwargs: api)
+    with _environment(IAM_URL=url, QISKIT_FUNCTIONS_EXPERIMENTAL="1"):
+        return QiskitRuntimeService(channel="ibm_quantum_platform", token=token, instance=instance, url=url,
+                                    url_resolver=lambda *args, **kwargs: api)
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

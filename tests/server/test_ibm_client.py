@@ -48,9 +48,15 @@ def recorded():
 
 @pytest.fixture(scope="module")
 def ibm(server, tokens, recorded):
+    import os
+
     from qrt_jupyter.remote import ibm_client
 
-    return ibm_client(server.url, tokens["author"])
+    before = {name: os.environ.get(name) for name in ("IAM_URL", "QISKIT_FUNCTIONS_EXPERIMENTAL")}
+    service = ibm_client(server.url, tokens["author"])
+    # an IBM account opened later in this process must not send its key to the local server
+    assert {name: os.environ.get(name) for name in before} == before
+    return service
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +209,18 @@ def test_unknown_backend(ibm):
 
     with pytest.raises(QiskitBackendNotFoundError):
         ibm.backend("fake_manla")
+
+
+def test_ibm_client_needs_a_token_and_a_url(monkeypatch):
+    from qiskit_ibm_runtime.exceptions import IBMInputValueError
+
+    from qrt_jupyter.remote import ibm_client
+
+    monkeypatch.delenv("QRT_TOKEN", raising=False)
+    with pytest.raises(IBMInputValueError, match="needs a token"):
+        ibm_client("http://127.0.0.1:1")
+    with pytest.raises(IBMInputValueError, match="http"):
+        ibm_client("127.0.0.1:8765", "qrt_000000000000_" + "x" * 43)
 
 
 def test_iam_exchange(server, tokens):
