@@ -306,3 +306,41 @@ def test_serve_prints_the_recipe_and_it_connects(server, tokens, monkeypatch):
     service = eval(call.group(1), {"QiskitRuntimeService": QiskitRuntimeService, "TOKEN": tokens["reader"]})
     assert "fake_manila" in [b.name for b in service.backends(name="fake_manila")]
 
+
+
+def test_status_has_the_real_queue_length(manila):
+    from qiskit_ibm_runtime import SamplerV2 as Sampler
+    from support import wait_until
+
+    sampler = Sampler(mode=manila)
+    jobs = [sampler.run([isa(bell(), manila)] * 10, shots=20000) for _ in range(3)]
+    try:  # one job runs at a time on a device: the others wait in its queue
+        wait_until(lambda: manila.status().pending_jobs >= 1, "fake_manila's status to count waiting jobs")
+    finally:
+        for job in jobs:
+            if job.status() not in ("DONE", "CANCELLED", "ERROR"):
+                job.cancel()
+        for job in jobs:
+            job.wait_for_final_state()
+    wait_until(lambda: manila.status().pending_jobs == 0, "fake_manila's queue to drain")
+
+
+def test_session_jobs_get_the_schedulers_session_priority(manila):
+    """A session's job overtakes jobs that were queued before it on the same device."""
+    from qiskit_ibm_runtime import SamplerV2 as Sampler, Session
+    from support import wait_until
+
+    sampler = Sampler(mode=manila)
+    big = [isa(bell(), manila)] * 10
+    running = sampler.run(big, shots=20000)
+    waiting = [sampler.run(big, shots=20000) for _ in range(2)]
+    wait_until(lambda: running.status() == "RUNNING" or manila.status().pending_jobs >= 2,
+               "the first job to hold the device")
+    with Session(backend=manila) as session:
+        urgent = Sampler(mode=session).run([isa(bell(), manila)], shots=100)
+        urgent.result()
+        assert any(job.status() != "DONE" for job in waiting), "both earlier jobs ran before the session's"
+    for job in (running, *waiting):
+        if job.status() not in ("DONE", "CANCELLED", "ERROR"):
+            job.cancel()
+        job.wait_for_final_state()
