@@ -29,8 +29,7 @@ def did_you_mean(kind: str, name: str, choices: list[str], listing: str) -> ApiE
     """404 for an unknown name, with the closest known names (the runtime's own wording)."""
     from ..runtime.names import unknown
 
-    message = unknown(kind, str(name)[:100], choices)
-    return ApiError(404, f"{message[:1].upper()}{message[1:]} {listing} lists them.")
+    return ApiError(404, f"{unknown(kind, str(name)[:100], choices)} {listing} lists them.")
 
 
 def from_exception(exc: BaseException) -> ApiError:
