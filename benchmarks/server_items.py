@@ -1,4 +1,4 @@
-"""Benchmark items 9-12: the runtime server and its clients (issues 14, 15), wired into run.py.
+"""Benchmark items 9-11 and 16: the runtime server and its clients (issues 14, 15), wired into run.py.
 
 9.  A Bell job through the server (``RemoteRuntimeService.run(...).result()``: ``POST /jobs``,
     then the job's WebSocket until its final message) vs the in-kernel ``LocalRuntimeService``,
@@ -9,7 +9,7 @@
     first to the last, all present and in order, live (while the program publishes) and
     replayed (attached after the job ended: the server reads them from its store).
     Target: >= 10,000 msg/s.
-12. IBM's own client (issue 15): ``qiskit_ibm_runtime.SamplerV2`` Bell on ``fake_manila``
+16. IBM's own client (issue 15): ``qiskit_ibm_runtime.SamplerV2`` Bell on ``fake_manila``
     through the server (``qrt_jupyter.remote.ibm_client``) vs the same class in the client's
     local mode (``mode=FakeManilaV2()``), alternately. Reference, no target.
 
@@ -198,7 +198,7 @@ def item11_ws_interim(ctx: Context) -> list[Row]:
     return rows
 
 
-def item12_ibm_client(ctx: Context) -> list[Row]:
+def item16_ibm_client(ctx: Context) -> list[Row]:
     """IBM's own client, unchanged: SamplerV2 Bell on fake_manila through our server vs its local mode."""
     import warnings
 
@@ -225,9 +225,9 @@ def item12_ibm_client(ctx: Context) -> list[Row]:
     counts = through_server()[0].data.meas.get_counts()
     assert sum(counts.values()) == 1024 and counts.get("00", 0) + counts.get("11", 0) > 800, counts
     a, b = interleave(through_server, local_mode, ctx.repeat(10, 2))
-    return [Row(12, "IBM's SamplerV2 Bell on fake_manila: through our server vs the client's local mode",
+    return [Row(16, "IBM's SamplerV2 Bell on fake_manila: through our server vs the client's local mode",
                 median(a) * 1e3, median(b) * 1e3, "ms", note="reference, no target; A: job queued, "
                 "persisted and polled (the client polls GET /jobs/{id}); B: in-process, no job record")]
 
 
-ITEMS = {9: item9_bell_rest, 10: item10_get_job, 11: item11_ws_interim, 12: item12_ibm_client}
+ITEMS = {9: item9_bell_rest, 10: item10_get_job, 11: item11_ws_interim, 16: item16_ibm_client}

@@ -35,6 +35,19 @@ def default_home() -> Path:
     return Path(os.environ.get("QRT_HOME") or Path.home() / ".qrt").expanduser()
 
 
+def _import_for_run() -> None:
+    """What a first ``run()`` imports in the client: the encoder, the exceptions, jsonschema."""
+    try:
+        import qiskit_ibm_runtime  # noqa: F401
+
+        from . import jobs  # noqa: F401
+        from .programs import registry
+
+        registry.import_jsonschema()
+    except Exception:  # run() reports it
+        pass
+
+
 def open_home(path: str | os.PathLike | None = None) -> "RuntimeHome":
     resolved = Path(path).expanduser().resolve() if path is not None else default_home().resolve()
     with _homes_lock:
@@ -53,6 +66,7 @@ class RuntimeHome:
         self._poller: "StorePoller | None" = None
         self._lock = threading.Lock()
         self._last_orphan_check = 0.0
+        self._warming = False
         self.check_orphans(force=True)
 
     def check_orphans(self, force: bool = False) -> None:
@@ -70,6 +84,44 @@ class RuntimeHome:
             return
         if settle_interrupted(self.store, None, self.hub.emit):
             self.scheduler()  # queued jobs of a process that is gone: run them now
+
+    def warm_up(self) -> None:
+        """Get ready for a first job: start the scheduler and its warm workers in the
+        background, and import what ``run()`` needs in this process when it is idle.
+
+        Called when a service is created (not at ``import`` or ``%load_ext``): the
+        seconds a worker takes to import qiskit and Aer pass while the user types.
+        The background thread imports nothing of qiskit: importing a package on two
+        threads at once can hand the user's own ``from qiskit import ...`` a partly
+        initialised module (an ImportError seen in a benchmark run). Those imports
+        run on this thread's event loop instead, after the current cell, where a
+        kernel has one (ipykernel runs cells on an asyncio loop); a plain script
+        imports them at its first ``run()``.
+        """
+        if self._scheduler is not None or self._warming:
+            return
+        self._warming = True
+
+        def start() -> None:
+            try:
+                self.scheduler()
+                from .backends import catalog
+                from .programs import registry
+                from .programs.builtin import BUILTIN_PROGRAMS
+
+                catalog()  # reads every fake device's configuration file once
+                for program_id in BUILTIN_PROGRAMS:
+                    registry.builtin_program(program_id)
+            except Exception:  # the first run() meets the same problem and reports it
+                pass
+
+        threading.Thread(target=start, name="qrt-warm-up", daemon=True).start()
+        try:
+            import asyncio
+
+            asyncio.get_running_loop().call_soon(_import_for_run)
+        except RuntimeError:  # no event loop running here
+            pass
 
     # -- scheduler ---------------------------------------------------------------
     def scheduler(self) -> Scheduler:

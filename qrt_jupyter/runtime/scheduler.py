@@ -20,6 +20,7 @@ delivery thread.
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import os
 import queue
@@ -55,6 +56,24 @@ def local_executor(home: Path) -> Callable[[Report], Executor]:
         return LocalExecutor(report, Path(home) / "logs")
 
     return make
+
+
+def _memory_limit(options_json: str | None) -> int | None:
+    """The job's ``memory_limit`` run option, else ``$QRT_MEMORY_LIMIT``, in bytes (None: no limit)."""
+    from .job_limits import parse_memory_limit
+
+    try:
+        limit = json.loads(options_json or "{}").get("memory_limit")
+    except (ValueError, AttributeError):
+        limit = None
+    if limit is None:
+        try:
+            return parse_memory_limit(os.environ.get("QRT_MEMORY_LIMIT") or None)
+        except ValueError:
+            logger.warning("QRT_MEMORY_LIMIT=%r is not a size; no memory limit applies",
+                           os.environ.get("QRT_MEMORY_LIMIT"))
+            return None
+    return limit
 
 
 class Scheduler:
@@ -231,6 +250,7 @@ class Scheduler:
         self._executor.start(Launch(
             job_id=job_id, program_kind=kind, program=ref, backend=row["backend"], backend_factory=factory,
             inputs=self.store.job_blob(job_id, "inputs"), log_level=row["log_level"],
+            memory_limit=_memory_limit(row["options"]),
         ))
 
     def _refuse(self, job_id: str, error: str) -> None:

@@ -69,6 +69,7 @@ class LocalRuntimeService:
 
     def __init__(self, home=None):
         self._home = open_home(home)
+        self._home.warm_up()
 
     @property
     def home(self):

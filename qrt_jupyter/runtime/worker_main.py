@@ -6,13 +6,19 @@ start method would re-run an unguarded ``__main__``). The parent passes one end
 of a socket pair as file descriptor FD; messages are pickled tuples in the
 frames of :mod:`.frames`:
 
-    parent → worker: ("run", job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level)
+    parent → worker: ("run", job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level
+                      [, memory_limit])
+                     ("warm", backend_name)   prepare that backend at the next idle moment
                      ("stop",)
     worker → parent: ("ready", pid), ("interim", job_id, json), ("log", job_id, stream, text),
                      ("result", job_id, json), ("error", job_id, traceback_text), ("idle", job_id)
 
 A worker imports qiskit and Aer once, then serves job after job, so a small job
 does not pay for a process start. It exits when the parent goes away.
+
+Nothing a job started outlives it: the worker is the subreaper of its
+descendants (orphans of a program become its children, not init's), and after
+each job it kills what is left of them (see :mod:`.job_limits`).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import time
 import traceback
 
 from .frames import FrameReader, FrameWriter
+from .job_limits import end_descendants, become_subreaper, memory_limited
 
 
 class _ConnStream(io.TextIOBase):
@@ -93,7 +100,8 @@ def _fail(send, job_id: str, err: _ConnStream, text: str) -> None:
     send(("error", job_id, text))
 
 
-def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level) -> None:
+def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json, log_level,
+            memory_limit: int | None = None) -> None:
     from .._compat import options_restored
     from . import codec
     from .backends import make_backend, register_backend_factory
@@ -117,11 +125,15 @@ def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json,
             backend = make_backend(backend_name)
             inputs = codec.decode(inputs_json) if inputs_json else {}
             # backends are cached per worker; a program's set_options() must not outlive its job
-            with options_restored(backend):
+            with options_restored(backend), memory_limited(memory_limit):
                 value = main(backend, messenger, **inputs)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt from user code too
             out.flush()
-            _fail(send, job_id, err, _format_error(exc))
+            text = _format_error(exc)
+            if memory_limit is not None and isinstance(exc, MemoryError):
+                text = (f"memory limit of {memory_limit / 2**20:g} MiB exceeded: the program could not "
+                        f"allocate more. Raise memory_limit in the run options or use less memory.\n{text}")
+            _fail(send, job_id, err, text)
             return
         out.flush()
         err.flush()
@@ -141,23 +153,23 @@ def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json,
         root.setLevel(old_level)
 
 
-def _prewarm() -> None:
-    """Pay now, while idle, for what most first jobs need.
+def _prewarm(backend_name: str) -> None:
+    """Pay now, while idle, for what a first job on ``backend_name`` needs.
 
     A fresh worker's first sampler job paid for importing the primitives and
-    the built-in programs, building the ideal simulator and its pass manager,
-    and running Aer and the encoders for the first time, several times what
-    the next job costs (BENCHMARKS.md, commit 8272438): so one tiny sampler job
-    runs here. Done once, at the first
-    moment no job is waiting (a worker started for a job runs it first), so it
-    never delays one; anything that fails here fails, and is reported, in the
-    job that needs it.
+    the built-in programs, building the backend (a device's noise model: most
+    of a second) and its pass manager, and running Aer and the encoders for the
+    first time, several times what the next job costs (BENCHMARKS.md): so one
+    tiny sampler job runs here. Done only at moments no job is waiting (a worker
+    started for a job runs it first); anything that fails here fails, and is
+    reported, in the job that needs it.
     """
     try:
         from qiskit import QuantumCircuit
 
+        from .._compat import options_restored
         from . import codec
-        from .backends import SIMULATOR_NAME, make_backend
+        from .backends import make_backend
         from .programs.builtin import BUILTIN_PROGRAMS
 
         for module in BUILTIN_PROGRAMS.values():
@@ -168,8 +180,9 @@ def _prewarm() -> None:
         circuit.measure(0, 0)
         inputs = codec.decode(codec.encode({"pubs": [(circuit,)], "shots": 1}))
         sampler = importlib.import_module(BUILTIN_PROGRAMS["sampler"])
-        result = sampler.main(make_backend(SIMULATOR_NAME), _Silent(), **inputs)
-        codec.encode(result)
+        backend = make_backend(backend_name)
+        with options_restored(backend):
+            codec.encode(sampler.main(backend, _Silent(), **inputs))
     except Exception:
         pass
 
@@ -191,24 +204,36 @@ def serve(sock: socket.socket) -> None:
     import qiskit_ibm_runtime  # noqa: F401
 
     send(("ready", os.getpid()))
-    warmed = False
+    from .backends import SIMULATOR_NAME
+
+    to_warm = [SIMULATOR_NAME]  # then the backends the client names
+    warmed: set[str] = set()
     while True:
-        if not warmed and not inbox.poll(0):  # first idle moment: pay the next first job's costs
-            _prewarm()
-            warmed = True
+        if to_warm and not inbox.poll(0):  # an idle moment: pay a next first job's costs
+            name = to_warm.pop(0)
+            if name not in warmed:
+                warmed.add(name)
+                _prewarm(name)
+            continue
         try:
             message = inbox.read_one()
         except (EOFError, OSError):
             return
         if message[0] == "stop":
             return
+        if message[0] == "warm":  # ("warm", backend_name): a backend in use nearby
+            to_warm.append(message[1])
         if message[0] == "run":
-            run_job(send, *message[1:])
+            try:
+                run_job(send, *message[1:])
+            finally:
+                end_descendants()
             send(("idle", message[1]))
 
 
 def main(argv: list[str]) -> None:
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    become_subreaper()
     sock = socket.socket(fileno=int(argv[1]))
     try:
         serve(sock)

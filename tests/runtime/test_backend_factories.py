@@ -48,17 +48,23 @@ def test_the_ibm_package_registers_its_prefix_when_imported():
     assert out.stdout.strip() == "{} {'ibm': 'qrt_jupyter.ibm.worker_backend:make_backend'}"
 
 
-def test_a_job_on_a_registered_backend_runs_in_a_worker_that_imports_the_factory(service, tmp_path,
-                                                                                  monkeypatch):
+def test_a_job_on_a_registered_backend_runs_in_a_worker_that_imports_the_factory(tmp_path, monkeypatch):
+    from qrt_jupyter import LocalRuntimeService
+
     (tmp_path / "qrt_test_factory.py").write_text(FACTORY_MODULE)
-    # workers inherit the environment: the factory's module is importable there, not imported here
+    # workers inherit the environment: the factory's module is importable there, not imported here;
+    # set before the service exists, which starts its workers when created
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
     monkeypatch.setitem(backends.BACKEND_FACTORIES, "testfab", "qrt_test_factory:make")
-    program_id = upload(service, LOOP)
-    assert service.backend("testfab:dev1").name == "testfab:dev1"
-    job = service.run(program_id, {"n": 1}, options={"backend_name": "testfab:dev1"})
-    assert job.result(timeout=180) == {"n": 1, "backend": "made-dev1"}
-    assert "qrt_test_factory" not in sys.modules
+    service = LocalRuntimeService(home=tmp_path / "home")
+    try:
+        program_id = upload(service, LOOP)
+        assert service.backend("testfab:dev1").name == "testfab:dev1"
+        job = service.run(program_id, {"n": 1}, options={"backend_name": "testfab:dev1"})
+        assert job.result(timeout=180) == {"n": 1, "backend": "made-dev1"}
+        assert "qrt_test_factory" not in sys.modules
+    finally:
+        service.close()
 
 
 def test_an_unregistered_prefix_is_an_unknown_backend(service):

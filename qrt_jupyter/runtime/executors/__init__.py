@@ -48,6 +48,8 @@ class Launch:
     inputs: str
     """The job's inputs as ``RuntimeEncoder`` JSON text."""
     log_level: str | None
+    memory_limit: int | None = None
+    """Bytes the program may allocate (``RuntimeOptions.memory_limit``); None: no limit."""
 
 
 class Executor(ABC):

@@ -16,6 +16,10 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
 
 
+RECENT_BACKENDS = 3
+"""How many recently used backends a new worker prepares while it waits for its first job."""
+
+
 class LocalExecutor(Executor):
     """Jobs in worker processes of this machine, one job per worker at a time.
 
@@ -28,8 +32,10 @@ class LocalExecutor(Executor):
     def __init__(self, report: Report, log_dir: Path, warm: int | None = None, max_jobs: int | None = None):
         self._report = report
         self.max_jobs = max_jobs or _env_int("QRT_MAX_WORKERS", max(4, 2 * (os.cpu_count() or 1)))
+        self._recent: list[str] = []  # local backends of the last jobs, newest last
         self._pool = WorkerPool(self._on_message, Path(log_dir),
-                                warm=_env_int("QRT_WARM_WORKERS", 1) if warm is None else warm)
+                                warm=_env_int("QRT_WARM_WORKERS", 1) if warm is None else warm,
+                                recent_backends=lambda: list(self._recent))
         self._running: dict[str, Worker] = {}
         self._lock = threading.Lock()
         self._pool.prestart()
@@ -37,12 +43,18 @@ class LocalExecutor(Executor):
     def start(self, launch: Launch) -> None:
         worker = self._pool.acquire()
         worker.job_id = launch.job_id
+        worker.backends.add(launch.backend)
+        if launch.backend_factory is None:  # a local backend: the others may build it ahead of need
+            if launch.backend in self._recent:
+                self._recent.remove(launch.backend)
+            self._recent = (self._recent + [launch.backend])[-RECENT_BACKENDS:]
+            self._pool.warm_backend(launch.backend)
         with self._lock:
             self._running[launch.job_id] = worker
         sent = worker.send(("run", launch.job_id, launch.program_kind, launch.program, launch.backend,
-                            launch.backend_factory, launch.inputs, launch.log_level))
+                            launch.backend_factory, launch.inputs, launch.log_level, launch.memory_limit))
         if not sent:
-            self._on_message(worker, ("exit", worker.process.poll()))
+            self._on_message(worker, ("exit", worker.process.returncode))
 
     def kill(self, job_id: str) -> None:
         with self._lock:

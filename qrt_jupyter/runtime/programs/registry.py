@@ -230,6 +230,29 @@ def merge_metadata(base: Mapping[str, Any], override: Mapping[str, Any] | None =
     return merged
 
 
+def import_jsonschema():
+    """``jsonschema``, imported without its optional ``rfc3987_syntax`` format checker.
+
+    ``import jsonschema`` imports every optional package that checks a string format, and
+    ``rfc3987_syntax`` builds a grammar when imported: more than a second, most of a first
+    ``run()`` (BENCHMARKS.md, issue 17). The runtime checks no formats, so it is kept out
+    while jsonschema is first imported; the one thing lost is the "iri"/"iri-reference"
+    checks of jsonschema's ``FormatChecker`` in this process, unless jsonschema was
+    imported before us.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # makes its import fail, so jsonschema skips it
+        try:
+            import jsonschema  # noqa: F401
+        finally:
+            del sys.modules["rfc3987_syntax"]
+    import jsonschema
+
+    return jsonschema
+
+
 def prepare_upload(data: str, metadata: dict | str | None = None, **fields: Any) -> tuple[str, dict]:
     """The checked source and metadata of ``upload_program(data, metadata, **fields)``."""
     source = read_source(data)
@@ -240,8 +263,8 @@ def prepare_upload(data: str, metadata: dict | str | None = None, **fields: Any)
 
 
 def check_metadata(meta: dict) -> None:
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
+    jsonschema = import_jsonschema()
+    Draft202012Validator, SchemaError = jsonschema.Draft202012Validator, jsonschema.SchemaError
 
     missing = [key for key in REQUIRED_METADATA if meta.get(key) in (None, "")]
     if missing:
@@ -277,9 +300,7 @@ def unset_inputs(program: RuntimeProgram, inputs_json: dict) -> list[str]:
     given_none = {k: None for k, v in inputs_json.items() if v is None and k not in required}
     if not schema or not given_none:
         return []
-    from jsonschema import Draft202012Validator
-
-    errors = Draft202012Validator(schema).iter_errors(given_none)
+    errors = import_jsonschema().Draft202012Validator(schema).iter_errors(given_none)
     return sorted({e.absolute_path[0] for e in errors if e.absolute_path} & set(given_none))
 
 
@@ -288,8 +309,8 @@ def validate_inputs(program: RuntimeProgram, inputs_json: dict) -> None:
     schema = program.parameters
     if not schema:
         return
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import best_match
+    jsonschema = import_jsonschema()
+    Draft202012Validator, best_match = jsonschema.Draft202012Validator, jsonschema.exceptions.best_match
 
     error = best_match(Draft202012Validator(schema).iter_errors(inputs_json))
     if error is None:
