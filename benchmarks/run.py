@@ -5,7 +5,7 @@ timings taken minutes apart on a shared machine differ more than the things we
 compare, so every item runs its A and B alternately (A B, then B A, ...) in the
 same process and reports medians. Unit tests never assert on time.
 
-    .venv/bin/python benchmarks/run.py                 # all 15 items, default sizes (a few minutes)
+    .venv/bin/python benchmarks/run.py                 # all 16 items, default sizes (a few minutes)
     .venv/bin/python benchmarks/run.py --items 1,3 --repeat 30
     .venv/bin/python benchmarks/run.py --quick --json out.json   # tiny sizes (the smoke test)
 
@@ -36,6 +36,8 @@ Issue 17 (faster than IBM's local mode) adds, each in fresh interpreters where i
 14. The next Bell job on a one-slot device (``fake_manila``) after cancelling a running one.
 15. An idle runtime's memory (RSS of the client and its workers), and workers beyond the warm
     reserve exiting after an idle while.
+16. IBM's own client (issue 15, benchmarks/server_items.py): its SamplerV2 Bell on fake_manila
+    through the server vs its local mode.
 
 Every run uses fresh temporary homes (never ``~/.qrt``), removed at the end.
 """
@@ -892,8 +894,9 @@ ITEMS: dict[int, Callable[[Context], list[Row]]] = {
 
 
 def _lazy_item(module: str, number: int) -> Callable[[Context], list[Row]]:
-    """An item living in another file of benchmarks/, imported when it runs: items 9-11 in
-    server_items.py (the runtime server), 16-18 in dask_items.py (jobs on a Dask cluster)."""
+    """An item living in another file of benchmarks/, imported when it runs: items 9-11 and 19 in
+    server_items.py (the runtime server and IBM's client on it), 16-18 in dask_items.py (jobs on
+    a Dask cluster)."""
     def item(ctx: Context) -> list[Row]:
         import importlib
 
@@ -903,7 +906,7 @@ def _lazy_item(module: str, number: int) -> Callable[[Context], list[Row]]:
     return item
 
 
-ITEMS.update({number: _lazy_item("server_items", number) for number in (9, 10, 11)})
+ITEMS.update({number: _lazy_item("server_items", number) for number in (9, 10, 11, 19)})
 ITEMS.update({number: _lazy_item("dask_items", number) for number in (16, 17, 18)})
 
 

@@ -1,4 +1,4 @@
-"""Benchmark items 9-11: the runtime server and its client (issue 14), wired into run.py.
+"""Benchmark items 9-11 and 19: the runtime server and its clients (issues 14, 15), wired into run.py.
 
 9.  A Bell job through the server (``RemoteRuntimeService.run(...).result()``: ``POST /jobs``,
     then the job's WebSocket until its final message) vs the in-kernel ``LocalRuntimeService``,
@@ -9,9 +9,12 @@
     first to the last, all present and in order, live (while the program publishes) and
     replayed (attached after the job ended: the server reads them from its store).
     Target: >= 10,000 msg/s.
+19. IBM's own client (issue 15): ``qiskit_ibm_runtime.SamplerV2`` Bell on ``fake_manila``
+    through the server (``qrt_jupyter.remote.ibm_client``) vs the same class in the client's
+    local mode (``mode=FakeManilaV2()``), alternately. Reference, no target.
 
 The server is a real subprocess on a fresh home (``qrt-runtime serve --port 0``), started
-once for the three items and stopped by its pid at the end.
+once for the four items and stopped by its pid at the end.
 """
 
 from __future__ import annotations
@@ -195,4 +198,36 @@ def item11_ws_interim(ctx: Context) -> list[Row]:
     return rows
 
 
-ITEMS = {9: item9_bell_rest, 10: item10_get_job, 11: item11_ws_interim}
+def item19_ibm_client(ctx: Context) -> list[Row]:
+    """IBM's own client, unchanged: SamplerV2 Bell on fake_manila through our server vs its local mode."""
+    import warnings
+
+    from qiskit.transpiler import generate_preset_pass_manager
+    from qiskit_ibm_runtime import SamplerV2 as IBMSampler
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+    from qrt_jupyter.remote import ibm_client
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*SamplerV2 class is deprecated")
+    server = _server(ctx)
+    server.get()
+    service = ibm_client(server.process.url, server.process.tokens["writer"])
+    device = service.backend("fake_manila")
+    fake = FakeManilaV2()
+    isa = generate_preset_pass_manager(backend=device, optimization_level=1).run(bell_circuit())
+
+    def through_server():
+        return IBMSampler(mode=device).run([isa], shots=1024).result()
+
+    def local_mode():
+        return IBMSampler(mode=fake).run([isa], shots=1024).result()
+
+    counts = through_server()[0].data.meas.get_counts()
+    assert sum(counts.values()) == 1024 and counts.get("00", 0) + counts.get("11", 0) > 800, counts
+    a, b = interleave(through_server, local_mode, ctx.repeat(10, 2))
+    return [Row(19, "IBM's SamplerV2 Bell on fake_manila: through our server vs the client's local mode",
+                median(a) * 1e3, median(b) * 1e3, "ms", note="reference, no target; A: job queued, "
+                "persisted and polled (the client polls GET /jobs/{id}); B: in-process, no job record")]
+
+
+ITEMS = {9: item9_bell_rest, 10: item10_get_job, 11: item11_ws_interim, 19: item19_ibm_client}

@@ -298,3 +298,25 @@ class LocalBackend:
 
     def __repr__(self):
         return f"<LocalBackend('{self.name}')>"
+
+
+def device_json(name: str, kind: str) -> dict | None:
+    """A fake device's ``conf`` or ``props`` JSON as IBM's service serves it, under our name.
+
+    The files that ship with ``qiskit_ibm_runtime.fake_provider`` are IBM's own
+    configuration and properties documents, so a client that builds a ``Target``
+    from them gets the same basis gates, coupling map and errors as the device's
+    noise model. None for a backend without such files (the ideal simulator).
+    """
+    if kind not in ("conf", "props"):
+        raise ValueError(f"kind must be 'conf' or 'props', not {kind!r}")
+    info = catalog().get(name)
+    if info is None or info.module is None:
+        return None
+    directory = next((d for d in _fake_device_dirs() if d.name == info.module.rsplit(".", 1)[-1]), None)
+    files = sorted(directory.glob(f"{kind}_*.json")) if directory else []
+    if not files:
+        return None
+    document = json.loads(files[0].read_text(encoding="utf-8"))
+    document["backend_name"] = name
+    return document

@@ -91,6 +91,7 @@ async def _any_error(request: Request, exc: Exception) -> JSONResponse:
 def create_app(service, tokens: TokenFile, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
                on_shutdown: Callable[[], None] | None = None):
     """The server's ASGI app over a ``LocalRuntimeService`` and its home's tokens."""
+    from .ibm_api import ROUTES as IBM_ROUTES
     from .routes import ROUTES
 
     @contextlib.asynccontextmanager
@@ -101,7 +102,8 @@ def create_app(service, tokens: TokenFile, max_body_bytes: int = DEFAULT_MAX_BOD
 
     app = Starlette(
         routes=[Route("/health", health, methods=["GET"]),
-                Route("/openapi.json", openapi, methods=["GET"]), *ROUTES],
+                Route("/openapi.json", openapi, methods=["GET"]), *ROUTES,
+                *IBM_ROUTES],
         exception_handlers={HTTPException: _http_error, ApiError: _any_error, Exception: _any_error},
         lifespan=lifespan,
     )

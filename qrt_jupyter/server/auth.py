@@ -36,6 +36,10 @@ def credentials(headers: Headers) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
+def looks_like_jwt(token: str) -> bool:
+    return token.startswith("eyJ") and token.count(".") == 2 and len(token) < 2000
+
+
 def allowed(principal: Principal, action: str) -> bool:
     return any(action in ROLE_ACTIONS.get(role, ()) for role in principal.roles)
 
@@ -52,7 +56,10 @@ def authorize(tokens: TokenFile, headers: Headers, action: str, cached_only: boo
     if token is None:
         raise ApiError(401, "missing token: send 'Authorization: Bearer TOKEN' "
                             "(create one with: qrt-runtime token create NAME --role reader)")
-    principal = tokens.cached(token) if cached_only else tokens.verify(token)
+    if looks_like_jwt(token):  # an access token of the IAM exchange (IBM's client)
+        principal = tokens.from_access_token(token)
+    else:
+        principal = tokens.cached(token) if cached_only else tokens.verify(token)
     if principal is None and cached_only:
         return None
     if principal is None:

@@ -9,7 +9,6 @@ log id, never a traceback in the response.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import secrets
 import sqlite3
@@ -27,10 +26,10 @@ class ApiError(Exception):
 
 
 def did_you_mean(kind: str, name: str, choices: list[str], listing: str) -> ApiError:
-    """404 for an unknown name, with the closest known names."""
-    close = difflib.get_close_matches(str(name), choices, n=3, cutoff=0.5)
-    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-    return ApiError(404, f"Unknown {kind} {str(name)[:100]!r}.{hint} {listing} lists them.")
+    """404 for an unknown name, with the closest known names (the runtime's own wording)."""
+    from ..runtime.names import unknown
+
+    return ApiError(404, f"{unknown(kind, str(name)[:100], choices)} {listing} lists them.")
 
 
 def from_exception(exc: BaseException) -> ApiError:

@@ -206,14 +206,21 @@ def _paths() -> dict:
     }
 
 
+def _ibm() -> dict:
+    from .ibm_api.openapi import ibm_paths
+
+    return ibm_paths(_op, _json, _param, _NO_CONTENT, _LIMIT, _OFFSET)
+
+
 @functools.cache
 def _document() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "qrt-runtime", "version": __version__,
                  "description": "The qrt_jupyter runtime server: the old Qiskit Runtime REST API "
-                                "over a local runtime. Errors are {\"error\": {\"code\", \"message\"}}."},
-        "paths": _paths(),
+                                "over a local runtime, and IBM's current routes under /api/v1 for IBM's own client. "
+                                "Errors are {\"error\": {\"code\", \"message\"}} (IAM's shape on /identity/token)."},
+        "paths": {**_paths(), **_ibm()},
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {

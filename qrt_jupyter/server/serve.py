@@ -68,11 +68,26 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+ANY_CRN = "crn:v1:bluemix:public:quantum-computing:us-east:a/local:qrt-runtime::"
+"""An instance to give IBM's client: the server accepts any CRN, the client wants one."""
+
+
+def ibm_connect_lines(url: str) -> list[str]:
+    """DESIGN.md's recipe for IBM's own client (the routes under /api/v1, IAM at /identity/token)."""
+    return [
+        f"  IBM's client: environment IAM_URL={url} QISKIT_FUNCTIONS_EXPERIMENTAL=1, then",
+        f'    QiskitRuntimeService(channel="ibm_quantum_platform", token=TOKEN, instance="{ANY_CRN}",',
+        f'                         url="{url}", url_resolver=lambda *a, **k: "{url}/api/v1")',
+        f'  or: qrt_jupyter.remote.ibm_client("{url}")   # the token from $QRT_TOKEN',
+    ]
+
+
 def connect_lines(url: str) -> list[str]:
     return [
         f'  curl -H "Authorization: Bearer $QRT_TOKEN" {url}/jobs',
         f'  python: RemoteRuntimeService("{url}")   # the token from $QRT_TOKEN',
         "  tokens: qrt-runtime token create NAME --role writer --role reader",
+        *ibm_connect_lines(url),
     ]
 
 

@@ -36,6 +36,8 @@ _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 _TOKEN = re.compile(r"qrt_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 LAST_USED_FLUSH_SECONDS = 60.0
+ACCESS_TOKEN_SECONDS = 3600.0
+"""Lifetime of an IAM access token; IBM's client refreshes it at about 80% of that."""
 
 
 class TokenError(ValueError):
@@ -193,6 +195,48 @@ class TokenFile:
                 self._cache[key] = (token_id, principal)
         self._touch(token_id)
         return principal
+
+    # -- IAM access tokens (IBM's client exchanges its API key at /identity/token) ---------
+    def access_token(self, token: str, ttl: float = ACCESS_TOKEN_SECONDS) -> str | None:
+        """A short-lived JWT standing for ``token`` (verified first), or None for a bad token.
+
+        IBM's client decodes the access token it gets as a JWT (for its expiry), so it is
+        one; it is signed (HS256) with the token record's stored hash, so it survives a
+        server restart and dies with ``token revoke``. It carries the record id, not the token.
+        """
+        import jwt
+
+        principal = self.verify(token)
+        match = _TOKEN.fullmatch(token or "")
+        if principal is None or match is None:
+            return None
+        with self._lock:
+            record = self._records.get(match.group(1))
+        if record is None:
+            return None
+        now = int(time.time())
+        claims = {"sub": match.group(1), "iat": now, "exp": now + int(ttl), "jti": secrets.token_hex(8)}
+        return jwt.encode(claims, bytes.fromhex(record["scrypt"]), algorithm="HS256")
+
+    def from_access_token(self, access: str) -> Principal | None:
+        """The principal of an unexpired access token of :meth:`access_token`, else None."""
+        import jwt
+
+        try:
+            token_id = jwt.decode(access, options={"verify_signature": False}).get("sub")
+        except jwt.PyJWTError:
+            return None
+        self._reload_if_changed()
+        with self._lock:
+            record = self._records.get(token_id) if isinstance(token_id, str) else None
+        if record is None:
+            return None
+        try:
+            jwt.decode(access, bytes.fromhex(record["scrypt"]), algorithms=["HS256"])
+        except jwt.PyJWTError:  # expired, or not signed for this record
+            return None
+        self._touch(token_id)
+        return Principal(record["name"], tuple(record["roles"]))
 
     def _reload_if_changed(self) -> None:
         try:

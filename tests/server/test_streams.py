@@ -88,7 +88,7 @@ def test_refusals_close_with_4401_4403_4404(server, clients, tokens):
         frames, code, reason = read_all(connect(server, f"/stream/jobs/{job_id}", token))
         assert (frames, code) == ([], expected), reason
     frames, code, reason = read_all(connect(server, "/stream/jobs/nosuchjob", tokens["reader"]))
-    assert code == 4404 and "Unknown job" in reason
+    assert code == 4404 and "unknown job" in reason
     frames, code, _ = read_all(connect(server, f"/stream/jobs/{job_id}?since=-1", tokens["reader"]))
     assert code == 4400
     _, code, reason = read_all(connect(server, "/stream/events", tokens["writer"]))

@@ -103,8 +103,9 @@ async def submit_job(request: Request) -> JSONResponse:
     return JSONResponse(await call(_submit, service(request), body))
 
 
-@endpoint("job.read")
-async def list_jobs(request: Request) -> JSONResponse:
+async def job_listing(request: Request, to_json, ids_of=None) -> JSONResponse:
+    """``GET /jobs`` of either API: the query parameters, the jobs newest first as ``to_json``
+    makes them; ``ids_of(svc)`` restricts the listing to those job ids (a session's)."""
     limit = query_int(request, "limit", 10, 1, 1000)
     offset = query_int(request, "offset", 0, 0, 10**9)
     pending = query_bool(request, "pending")
@@ -115,16 +116,25 @@ async def list_jobs(request: Request) -> JSONResponse:
     def listing() -> list:
         from qiskit_ibm_runtime.exceptions import RuntimeJobNotFound
 
+        if ids_of is not None:
+            jobs = (svc.job(i) for i in ids_of(svc)[offset:offset + limit])
+        else:
+            jobs = svc.jobs(limit=limit, skip=offset, program_id=program, pending=pending, backend_name=backend)
         found = []
-        for job in svc.jobs(limit=limit, skip=offset, program_id=program, pending=pending, backend_name=backend):
-            try:
-                found.append(job_json(job))
-            except RuntimeJobNotFound:  # deleted while we listed
-                pass
+        try:
+            for job in jobs:
+                found.append(to_json(job))
+        except RuntimeJobNotFound:  # deleted while we listed
+            pass
         return found
 
     jobs = await call(listing)
     return JSONResponse({"jobs": jobs, "count": len(jobs), "limit": limit, "offset": offset})
+
+
+@endpoint("job.read")
+async def list_jobs(request: Request) -> JSONResponse:
+    return await job_listing(request, job_json)
 
 
 def _job_call(request: Request, fn):

@@ -28,8 +28,13 @@ async def open_session(request: Request) -> JSONResponse:
     unknown = sorted(set(body) - {"backend", "max_time", "mode", "instance"})
     if unknown:
         raise ApiError(400, f"unknown field(s) {', '.join(unknown)}; sessions take backend, max_time")
+    return JSONResponse({"id": await opened(request, body, "max_time")})
+
+
+async def opened(request: Request, body: dict, max_time_field: str) -> str:
+    """Open a session on the body's ``backend`` (checked) for ``body[max_time_field]`` seconds."""
     backend = field(body, "backend", (str,))
-    max_time = positive_number(body, "max_time")
+    max_time = positive_number(body, max_time_field)
     svc = service(request)
 
     def open_() -> str:
@@ -38,7 +43,7 @@ async def open_session(request: Request) -> JSONResponse:
         name = find_backend(svc, backend).name if backend else None
         return svc.open_session(backend_name=name, max_time=max_time)
 
-    return JSONResponse({"id": await call(open_)})
+    return await call(open_)
 
 
 @endpoint("job.read")
@@ -57,6 +62,11 @@ async def get_session(request: Request) -> JSONResponse:
 
 @endpoint("job.create")
 async def close_session(request: Request):
+    return await closed(request)
+
+
+async def closed(request: Request):
+    """Close the path's session (404 naming the closest ids); 204."""
     svc = service(request)
 
     def close() -> None:
