@@ -83,6 +83,9 @@ class Scheduler:
         self._log_next: dict[str, int] = {}
         self._positions: dict[str, int | None] = {}
         self._last_pending: dict[str, int] | None = None
+        self.dropped = 0
+        """Interim results and log lines that arrived for a job not running here any more
+        (final, or being stopped): never recorded, counted here and in the debug log."""
         self._queues_dirty = True
         self._wake = threading.Event()
         self._final = threading.Condition()
@@ -224,8 +227,9 @@ class Scheduler:
             self._running[job_id] = (time.time() + limit) if limit else None
             if limit:
                 self._limits[job_id] = limit
-            self._interim_next.setdefault(job_id, self.store.interim_count(job_id))
-            self._log_next.setdefault(job_id, self.store.log_count(job_id))
+            interim_next, log_next = self.store.next_indexes(job_id)
+            self._interim_next.setdefault(job_id, interim_next)
+            self._log_next.setdefault(job_id, log_next)
         self.hub.emit(JobEvent(job_id, "status", RUNNING))
         self._queues_dirty = True
         self._executor.start(Launch(
@@ -277,8 +281,12 @@ class Scheduler:
         events: list[JobEvent | tuple] = []  # a tuple: an interim result, decoded by the hub
 
         def flush() -> None:
-            self.store.write_batch(interim_rows, log_rows)
+            refused = self.store.write_batch(interim_rows, log_rows)
+            if refused:  # final between the check below and the write
+                self._drop(len([r for r in interim_rows + log_rows if r[0] in refused]), refused)
             for event in events:
+                if (event[0] if isinstance(event, tuple) else event.job_id) in refused:
+                    continue
                 if isinstance(event, tuple):
                     self.hub.emit_encoded(*event, codec.decode)
                 else:
@@ -290,6 +298,9 @@ class Scheduler:
         for message in batch:
             kind = message[0]
             now = time.time()
+            if kind in ("interim", "log") and message[1] not in self._running:
+                self._drop(1, {message[1]})
+                continue
             if kind == "interim":
                 _, job_id, text = message
                 interim_rows.append((job_id, self._next_index(self._interim_next, job_id), text, now))
@@ -310,6 +321,11 @@ class Scheduler:
                 flush()
                 self.wake()
         flush()
+
+    def _drop(self, count: int, job_ids: set[str]) -> None:
+        self.dropped += count
+        logger.debug("dropped %d late message(s) of job(s) %s, which are no longer running here "
+                     "(%d in all)", count, ", ".join(sorted(job_ids)), self.dropped)
 
     def _next_index(self, counters: dict[str, int], job_id: str) -> int:
         with self._lock:

@@ -327,17 +327,39 @@ class Store:
     def log_count(self, job_id: str) -> int:
         return self._read("SELECT count(*) FROM logs WHERE job_id=?", (job_id,))[0][0]
 
-    def write_batch(self, interim_rows: list, log_rows: list) -> None:
-        """Interim results and log lines of many jobs in one transaction (the hot path)."""
+    def next_indexes(self, job_id: str) -> tuple[int, int]:
+        """The first unused interim and log index of a job: one past the highest recorded,
+        so an index is never given twice even if rows were ever missing in between."""
+        row = self._read(
+            "SELECT (SELECT coalesce(max(idx) + 1, 0) FROM interim WHERE job_id=?),"
+            " (SELECT coalesce(max(idx) + 1, 0) FROM logs WHERE job_id=?)", (job_id, job_id))[0]
+        return row[0], row[1]
+
+    def write_batch(self, interim_rows: list, log_rows: list) -> set[str]:
+        """Interim results and log lines of many jobs in one transaction (the hot path).
+
+        Only rows of jobs that are RUNNING when the transaction holds the write lock
+        are recorded: once a job is final nothing more is added to it (a killed
+        worker's last messages, a thread its program left running). Plain INSERTs:
+        an index already taken is an error, never an overwrite. Returns the ids of
+        the jobs whose rows were refused.
+        """
         if not interim_rows and not log_rows:
-            return
+            return set()
+        job_ids = {row[0] for row in interim_rows} | {row[0] for row in log_rows}
         with self.tx() as c:
+            marks = ",".join("?" * len(job_ids))
+            running = {row[0] for row in c.execute(
+                f"SELECT id FROM jobs WHERE status=? AND id IN ({marks})", (RUNNING, *job_ids))}
+            refused = job_ids - running
+            if refused:
+                interim_rows = [row for row in interim_rows if row[0] in running]
+                log_rows = [row for row in log_rows if row[0] in running]
             if interim_rows:
-                _insert_rows(c, "INSERT OR REPLACE INTO interim (job_id, idx, data, time) VALUES ", 4,
-                             interim_rows)
+                _insert_rows(c, "INSERT INTO interim (job_id, idx, data, time) VALUES ", 4, interim_rows)
             if log_rows:
-                _insert_rows(c, "INSERT OR REPLACE INTO logs (job_id, idx, stream, text, time) VALUES ", 5,
-                             log_rows)
+                _insert_rows(c, "INSERT INTO logs (job_id, idx, stream, text, time) VALUES ", 5, log_rows)
+        return refused
 
     # -- sessions -----------------------------------------------------------
     def insert_session(self, session_id: str, backend: str | None, max_time: float | None) -> None:
