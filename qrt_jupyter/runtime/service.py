@@ -51,6 +51,14 @@ def _unknown_backend_error():
     return UnknownBackendError
 
 
+def _name_taken(name: str) -> Exception:
+    """The client's error for an upload (or rename) under a name another program has."""
+    return _exc("IBMInputValueError")(
+        f"A program named '{name}' already exists; choose another name, or use "
+        "update_program() to change it."
+    )
+
+
 def _circuit_width(value: Any) -> int:
     """The widest circuit in (nested) inputs, so "least busy" never picks a too-small device."""
     from qiskit import QuantumCircuit
@@ -154,13 +162,9 @@ class LocalRuntimeService:
             parameters=parameters, return_values=return_values, interim_results=interim_results,
         )
         # a built-in's name is free, as on IBM's service: the upload gets its own id
-        if any(row["name"] == meta["name"] for row in self._home.store.list_programs()):
-            raise _exc("IBMInputValueError")(
-                f"A program named '{meta['name']}' already exists; choose another name, or use "
-                "update_program() to change it."
-            )
         program_id = new_program_id(meta["name"])
-        self._home.store.insert_program(program_id, meta["name"], source, json.dumps(meta))
+        if not self._home.store.insert_program(program_id, meta["name"], source, json.dumps(meta)):
+            raise _name_taken(meta["name"])
         return program_id
 
     def update_program(
@@ -194,10 +198,8 @@ class LocalRuntimeService:
             return_values=return_values, interim_results=interim_results,
         )
         registry.check_metadata(meta)
-        other = self._home.store.get_program(meta["name"])
-        if other is not None and other["id"] != program.program_id:
-            raise _exc("IBMInputValueError")(f"A program named '{meta['name']}' already exists.")
-        self._home.store.update_program(program.program_id, meta["name"], source, json.dumps(meta))
+        if not self._home.store.update_program(program.program_id, meta["name"], source, json.dumps(meta)):
+            raise _name_taken(meta["name"])
 
     def upload_or_update_program(self, data: str, metadata: dict | str | None = None,
                                  name: str | None = None, **fields: Any) -> str:

@@ -137,20 +137,29 @@ class Store:
             self._local.conn = None
 
     # -- programs -----------------------------------------------------------
-    def insert_program(self, program_id: str, name: str, data: str, metadata: str) -> None:
+    def insert_program(self, program_id: str, name: str, data: str, metadata: str) -> bool:
+        """Store a new program; False if the name is taken (checked and inserted in one
+        transaction, so of two processes uploading one name at once exactly one wins)."""
         now = time.time()
         with self.tx() as c:
+            if c.execute("SELECT 1 FROM programs WHERE name=?", (name,)).fetchone():
+                return False
             c.execute(
                 "INSERT INTO programs (id, name, data, metadata, created, updated) VALUES (?,?,?,?,?,?)",
                 (program_id, name, data, metadata, now, now),
             )
+        return True
 
-    def update_program(self, program_id: str, name: str, data: str, metadata: str) -> None:
+    def update_program(self, program_id: str, name: str, data: str, metadata: str) -> bool:
+        """Change a program; False if another program has ``name`` by now."""
         with self.tx() as c:
+            if c.execute("SELECT 1 FROM programs WHERE name=? AND id<>?", (name, program_id)).fetchone():
+                return False
             c.execute(
                 "UPDATE programs SET name=?, data=?, metadata=?, updated=? WHERE id=?",
                 (name, data, metadata, time.time(), program_id),
             )
+        return True
 
     def delete_program(self, program_id: str) -> bool:
         with self.tx() as c:
