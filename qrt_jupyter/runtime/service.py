@@ -21,13 +21,14 @@ import time
 from typing import Any, Callable
 
 from ..status import QUEUED, status_name
-from . import codec
+from . import arguments, codec
 from .events import JobEvent
 from .home import open_home
 from .ids import new_job_id, new_program_id, new_session_id
 from .names import unknown
 from .options import RuntimeOptions
 from .programs import registry
+from .store import StoreError
 
 
 RECENT_JOBS = 50
@@ -60,23 +61,35 @@ def _name_taken(name: str) -> Exception:
 
 
 def _circuit_width(value: Any) -> int:
-    """The widest circuit in (nested) inputs, so "least busy" never picks a too-small device."""
+    """The widest circuit in (nested) inputs, so "least busy" never picks a too-small device.
+
+    A walk with its own stack, each container visited once: inputs nested 100,000 deep or
+    holding themselves reach the serialization check with its clear error, not a
+    RecursionError here.
+    """
     from qiskit import QuantumCircuit
 
-    if isinstance(value, QuantumCircuit):
-        return value.num_qubits
-    if isinstance(value, dict):
-        return max((_circuit_width(v) for v in value.values()), default=0)
-    if isinstance(value, (list, tuple)):
-        return max((_circuit_width(v) for v in value), default=0)
-    return 0
+    widest, stack, seen = 0, [value], set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, QuantumCircuit):
+            widest = max(widest, item.num_qubits)
+        elif isinstance(item, (dict, list, tuple)) and id(item) not in seen:
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)
+    return widest
 
 
 class LocalRuntimeService:
     """The embedded Qiskit Runtime. ``LocalRuntimeService(home=None)``."""
 
     def __init__(self, home=None):
-        self._home = open_home(home)
+        try:
+            self._home = open_home(home)
+        except StoreError as exc:
+            from .errors import RuntimeStoreError
+
+            raise RuntimeStoreError(str(exc)) from None
 
     @property
     def home(self):
@@ -106,6 +119,7 @@ class LocalRuntimeService:
         from .programs.builtin import BUILTIN_PROGRAMS
 
         programs = [registry.builtin_program(pid) for pid in BUILTIN_PROGRAMS]
+        limit, skip = arguments.count("limit", limit, allow_none=True), arguments.count("skip", skip)
         programs += [registry.from_row(row) for row in self._home.store.list_programs()]
         programs = programs[skip:]
         return programs if limit is None else programs[:limit]
@@ -313,7 +327,7 @@ class LocalRuntimeService:
         program = self.program(program_id)
         opts = RuntimeOptions.coerce(options)
         if session_id is not None:
-            opts.session_id = session_id
+            opts.session_id = arguments.text("session_id", session_id, "a session id")
         inputs = self._inputs_dict(inputs)
 
         session = None
@@ -349,6 +363,11 @@ class LocalRuntimeService:
             raise _exc("IBMInputValueError")(
                 f"Inputs of program '{program.program_id}' cannot be serialized: {exc}."
             ) from None
+        except RecursionError:
+            raise _exc("IBMInputValueError")(
+                f"Inputs of program '{program.program_id}' are nested too deeply to serialize; "
+                "pass flatter data (lists of values, arrays)."
+            ) from None
         inputs_json = codec.json_form(inputs_text)
         unset = registry.unset_inputs(program, inputs_json)
         if unset:  # None for an optional parameter: not given, the program's default applies
@@ -358,8 +377,6 @@ class LocalRuntimeService:
 
         limit = program.max_execution_time
         if opts.max_execution_time is not None:
-            if opts.max_execution_time <= 0:
-                raise _exc("IBMInputValueError")("max_execution_time must be a positive number of seconds.")
             limit = min(limit, opts.max_execution_time) if limit else opts.max_execution_time
 
         if result_decoder is None and program.is_builtin:
@@ -421,6 +438,7 @@ class LocalRuntimeService:
         """
         from .jobs import RuntimeJob
 
+        limit, skip = arguments.count("limit", limit, allow_none=True), arguments.count("skip", skip)
         self._home.check_orphans()
         if program_id is not None and registry.builtin_program(program_id) is None:
             row = self._home.store.get_program(program_id)
@@ -442,8 +460,8 @@ class LocalRuntimeService:
     def open_session(self, backend_name: str | None = None, max_time: float | None = None) -> str:
         if backend_name is not None:
             backend_name = self.backend(backend_name).name
-        if max_time is not None and max_time <= 0:
-            raise _exc("IBMInputValueError")("max_time must be a positive number of seconds.")
+        if max_time is not None:
+            max_time = arguments.seconds("max_time", max_time)
         session_id = new_session_id()
         self._home.store.insert_session(session_id, backend_name, max_time)
         return session_id
@@ -475,6 +493,7 @@ class LocalRuntimeService:
         }
 
     def sessions(self, limit: int = 20, skip: int = 0) -> list[dict]:
+        limit, skip = arguments.count("limit", limit), arguments.count("skip", skip)
         return [self.session_details(row["id"]) for row in self._home.store.list_sessions(limit, skip)]
 
     def _session_row(self, session_id: str):

@@ -82,9 +82,17 @@ class Store:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._migrate()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._migrate()
+        except (OSError, sqlite3.OperationalError) as exc:
+            self.close()
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise StoreError(
+                f"The runtime home {self.path.parent} cannot be used ({reason}); give a directory "
+                "you can write: home=... or $QRT_HOME."
+            ) from None
 
     # -- connections and transactions ---------------------------------------
     def _conn(self) -> sqlite3.Connection:

@@ -129,10 +129,9 @@ def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json,
             text = messenger.final_result
         else:
             try:
-                text = codec.encode(value)
+                text = codec.encode_result(value)
             except Exception as exc:
-                _fail(send, job_id, err, f"The program's return value could not be serialized: "
-                                         f"{type(exc).__name__}: {exc}")
+                _fail(send, job_id, err, f"result is not serializable: {exc}")
                 return
         send(("result", job_id, text))
     finally:
