@@ -85,25 +85,65 @@ class Store:
         self._local = threading.local()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._refuse_empty_file()
+            self._check_pages()
             self._migrate()
-        except (OSError, sqlite3.OperationalError) as exc:
+        except sqlite3.DatabaseError as exc:
             self.close()
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if not isinstance(exc, sqlite3.OperationalError) or "malformed" in str(exc):
+                raise self._damaged(str(exc)) from None
+            raise self._unusable(str(exc)) from None
+        except OSError as exc:
+            self.close()
+            raise self._unusable(exc.strerror or str(exc)) from None
+
+    def _unusable(self, reason: str) -> StoreError:
+        return StoreError(f"The runtime home {self.path.parent} cannot be used ({reason}); give a "
+                          "directory you can write: home=... or $QRT_HOME.")
+
+    def _damaged(self, reason: str) -> StoreError:
+        return StoreError(
+            f"The job store {self.path} is damaged ({reason}); nothing was written to it. Move it "
+            f"aside (mv {self.path} {self.path}.damaged, with its -wal and -shm files) to start a "
+            "new store there, or use another home; the runtime never deletes a store itself."
+        )
+
+    def _refuse_empty_file(self) -> None:
+        """A 0-byte file is not a new store: SQLite would silently start one over what was
+        there (a history truncated by a failed copy, a full disk). A write-ahead log with
+        content means the file is merely not checkpointed yet, which is fine."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        if (self.path.exists() and self.path.stat().st_size == 0
+                and not (wal.exists() and wal.stat().st_size > 0)):
             raise StoreError(
-                f"The runtime home {self.path.parent} cannot be used ({reason}); give a directory "
-                "you can write: home=... or $QRT_HOME."
-            ) from None
+                f"The job store {self.path} is empty (0 bytes), not a store the runtime wrote; move "
+                f"it aside (mv {self.path} {self.path}.empty) to start a new store there, or use "
+                "another home."
+            )
+
+    def _check_pages(self) -> None:
+        """``PRAGMA quick_check`` before anything is written: a file with damaged pages is
+        refused, not written into (writing could spread the damage)."""
+        problems = [row[0] for row in self._read("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            lines = [line.strip() for text in problems for line in text.splitlines()
+                     if line.strip() and not line.startswith("***")]
+            raise self._damaged(lines[0] if lines else "quick_check failed")
 
     # -- connections and transactions ---------------------------------------
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA foreign_keys=ON")
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute("PRAGMA foreign_keys=ON")
+            except BaseException:
+                conn.close()  # a traceback must not keep the file open (a home on a mount, say)
+                raise
             self._local.conn = conn
         return conn
 
