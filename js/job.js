@@ -2,11 +2,10 @@
 //
 // It only draws the state it is given: status badge, queue position,
 // elapsed time against the time limit, error, result summary, logs, and a
-// cancel button that sends {action: "cancel"} to Python. The clock ticks
-// here (once a second while the job runs) so the kernel does not have to
-// send a message every second just to move the elapsed time.
-
-const FINAL = new Set(["DONE", "ERROR", "CANCELLED"]);
+// cancel button that sends {action: "cancel"} to Python. Whether the job is
+// over comes from Python (the `final` trait): no list of statuses lives here.
+// The clock ticks here (once a second while the job runs) so the kernel does
+// not have to send a message every second just to move the elapsed time.
 
 function fmtSeconds(s) {
   if (s == null || !isFinite(s)) return "";
@@ -96,7 +95,7 @@ function render({ model, el: root }) {
     root.dataset.status = status;
     title.textContent = [model.get("program"), model.get("backend")].filter(Boolean).join(" on ");
     jobId.textContent = model.get("job_id");
-    const final = FINAL.has(status);
+    const final = model.get("final");
     cancel.hidden = final || !model.get("cancellable");
     if (final) cancel.disabled = true;
     const pos = model.get("queue_position");
@@ -116,13 +115,13 @@ function render({ model, el: root }) {
   }
 
   const names = [
-    "status", "job_id", "program", "backend", "queue_position", "started", "finished",
+    "status", "final", "job_id", "program", "backend", "queue_position", "started", "finished",
     "max_execution_time", "error", "result_summary", "notice", "logs", "cancellable", "session_id",
   ];
   for (const name of names) model.on(`change:${name}`, draw);
   draw();
   const timer = setInterval(() => {
-    if (!FINAL.has(model.get("status"))) tick();
+    if (!model.get("final")) tick();
   }, 1000);
 
   return () => {

@@ -23,6 +23,7 @@ _EXPORTS = {
     "Estimator": "qrt_jupyter.runtime.primitives",
     "Options": "qrt_jupyter.runtime.primitives",
     "watch": "qrt_jupyter.widgets",
+    "show": "qrt_jupyter.widgets",
     "Dashboard": "qrt_jupyter.widgets",
 }
 

@@ -20,6 +20,7 @@ __all__ = [
     "aer_default_configuration",
     "ibm_backend_client",
     "ibm_job_cached_facts",
+    "ibm_job_reason",
     "job_future",
     "load_fake_device_noise",
     "options_restored",
@@ -117,3 +118,12 @@ def ibm_job_cached_facts(job: Any) -> dict[str, Any]:
         "created": getattr(job, "_creation_date", None),
         "session_id": getattr(job, "_session_id", None),
     }
+
+
+def ibm_job_reason(job: Any) -> str | None:
+    """Why IBM's service says a ``RuntimeJobV2`` failed or was cancelled (``_reason``), as last read.
+
+    The public ``error_message()`` wraps it in text of its own; the monitor
+    shows the service's own words.
+    """
+    return getattr(job, "_reason", None)

@@ -22,7 +22,6 @@ import threading
 from typing import Any, Callable
 
 __all__ = [
-    "ServiceNotAvailable",
     "current",
     "describe",
     "get_service",
@@ -38,10 +37,6 @@ _log = logging.getLogger(__name__)
 _lock = threading.RLock()
 _active: Any = None
 _listeners: list[Callable[[Any], None]] = []
-
-
-class ServiceNotAvailable(ImportError):
-    """A kind of service whose support is not installed or not built yet."""
 
 
 def current() -> Any:
@@ -129,18 +124,10 @@ def use_remote(url: str | None = None, token: str | None = None) -> Any:
 def use_ibm(channel: str | None = None, instance: str | None = None, account: str | None = None) -> Any:
     """Connect to IBM Quantum through ``qrt_jupyter.ibm.connect`` and activate it.
 
-    Raises :class:`ServiceNotAvailable` when this build has no IBM adapter;
-    errors of the connection itself (no saved account, refused token, no
+    Errors of the connection itself (no saved account, refused token, no
     network) come from the adapter unchanged.
     """
-    try:
-        from qrt_jupyter.ibm import connect
-    except ImportError as exc:
-        # Only the adapter's own absence means "not available"; an import
-        # failing *inside* the adapter is a real error and must surface.
-        if exc.name != "qrt_jupyter.ibm":
-            raise
-        raise ServiceNotAvailable("IBM support is not available in this qrt_jupyter yet") from None
+    from qrt_jupyter.ibm import connect  # qiskit-ibm-runtime: only when asked for
     # uploaded programs stay in the local runtime the user already chose (its home)
     local = _active if getattr(_active, "channel", None) == "local" else None
     service = connect(channel=channel, instance=instance, account=account, local=local)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipywidgets as w
 import pytest
 
-from qrt_jupyter.widgets.schema_form import (
+from qrt_jupyter.widgets.schema_fields import (
     BOOLEAN,
     CHOICE,
     EXPRESSION,
@@ -21,11 +21,11 @@ from qrt_jupyter.widgets.schema_form import (
     NUMBER,
     STRING,
     FormError,
-    SchemaForm,
     coerce_value,
     collect_inputs,
     fields_from_schema,
 )
+from qrt_jupyter.widgets.schema_form import SchemaForm
 
 SAMPLER_LIKE = {
     "$schema": "https://json-schema.org/draft/2019-09/schema",

@@ -72,7 +72,7 @@ def run_wait(shell, line):
 
 
 def test_load_ext_is_cheap_in_a_fresh_process(tmp_path):
-    """No qiskit, qiskit-aer, qiskit-ibm-runtime or plotly until a service is used."""
+    """No qiskit, qiskit-aer, qiskit-ibm-runtime or plotly, nor our runtime, until a service is used."""
     code = textwrap.dedent(
         """
         import sys
@@ -85,12 +85,15 @@ def test_load_ext_is_cheap_in_a_fresh_process(tmp_path):
         ip.run_line_magic("pinfo", "%qrt_run")
         heavy = [m for m in ("qiskit", "qiskit_aer", "qiskit_ibm_runtime", "plotly") if m in sys.modules]
         print("HEAVY", heavy)
+        layers = ("qrt_jupyter.runtime", "qrt_jupyter.monitor", "qrt_jupyter.ibm", "qrt_jupyter.widgets.")
+        print("LAYERS", sorted(m for m in sys.modules if m.startswith(layers)))
         """
     )
     env = dict(os.environ, QRT_HOME=str(tmp_path / "home"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout
+    assert "LAYERS ['qrt_jupyter.widgets.status_line']" in out.stdout  # no runtime, monitor or ibm module
     assert "qiskit-aer" in out.stdout  # the version table was shown
 
 
@@ -229,8 +232,8 @@ def test_dashboard_in_a_terminal_prints_its_summary(ip, capsys):
     "line, problem",
     [
         ("", "the following arguments are required: PROGRAM"),
-        ("hello-wrld", "unknown program 'hello-wrld'; available: hello-world"),
-        ("hello-world -b fake_manilla", "unknown backend 'fake_manilla'; available: fake_manila"),
+        ("hello-wrld", "unknown program 'hello-wrld'. Did you mean 'hello-world'?"),
+        ("hello-world -b fake_manilla", "unknown backend 'fake_manilla'. Did you mean 'fake_manila'?"),
         ("hello-world -i iterations=undefined_name", "-i iterations=undefined_name failed: NameError"),
         ("hello-world -i iterations=(1", "-i iterations=(1: not a Python expression"),
         ("hello-world -i 3=4", "'3' is not a valid input name"),
@@ -254,7 +257,7 @@ def test_run_mistakes(empty_ip, line, problem):
 
 def test_unknown_program_lists_uploaded_ones_too(empty_ip, capsys):
     empty_ip.run_cell_magic("qrt_program", "sleeper", SLEEPER)
-    assert "sleeper-" in usage_error(empty_ip, "qrt_run", "sleepr")
+    assert "Did you mean 'sleeper'" in usage_error(empty_ip, "qrt_run", "sleepr")
 
 
 # ------------------------------------------------------------------ %qrt_run: jobs
@@ -372,9 +375,9 @@ def test_job_of_an_earlier_kernel(empty_ip, capsys):
 
 def test_unknown_job_ids(empty_ip):
     ip = empty_ip
-    assert "unknown job id 'nope'; there are no jobs yet" in usage_error(ip, "qrt_job", "nope")
+    assert "unknown job 'nope'. There are no jobs yet." in usage_error(ip, "qrt_job", "nope")
     assert "there are no jobs yet" in usage_error(ip, "qrt_job", "")
-    assert "unknown job id 'nope'" in usage_error(ip, "qrt_cancel", "nope")
+    assert "unknown job 'nope'" in usage_error(ip, "qrt_cancel", "nope")
     assert "required: JOB_ID" in usage_error(ip, "qrt_cancel", "")
 
 

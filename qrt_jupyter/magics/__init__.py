@@ -1,6 +1,8 @@
-"""IPython magics for qrt_jupyter: ``%load_ext qrt_jupyter`` registers them.
+"""Layer 6, IPython magics for qrt_jupyter: ``%load_ext qrt_jupyter`` registers them.
 
-One ``QRTMagics`` instance per shell, registered as a configurable so that
+One module per concept (``service``, ``programs``, ``run``, ``jobs``,
+``backends``, ``dashboard``, ``version``), joined in one ``QRTMagics``
+instance per shell, registered as a configurable so that
 ``%config QRTMagics.default_backend = "fake_manila"`` works.
 """
 

@@ -1,8 +1,9 @@
-"""What the magics display: listings and a job's text status line.
+"""What the magics display: listings as tables.
 
-Each is one object with two views, chosen by the front end and not by us:
+A :class:`Table` has two views, chosen by the front end and not by us:
 ``__repr__`` for a terminal IPython (and for ``print``), ``_repr_html_`` for a
-notebook. The magics just ``display()`` it.
+notebook. The magics just ``display()`` it. (A job is shown by
+:func:`qrt_jupyter.show`.)
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from __future__ import annotations
 import datetime as _dt
 import html
 from typing import Any, Iterable, Sequence
+
+from ..widgets.status_line import first_line
+
+__all__ = ["Table", "first_line", "format_time"]
 
 #: text cells longer than this are cut in the terminal view (HTML shows them whole)
 TEXT_CELL_WIDTH = 60
@@ -76,71 +81,3 @@ def format_time(value: _dt.datetime | None) -> str:
     if value.tzinfo is not None:
         value = value.astimezone()
     return value.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def status_name(status: Any) -> str:
-    """``JobStatus.DONE`` → ``"DONE"``; IBM's RuntimeJobV2 already gives strings."""
-    return str(getattr(status, "name", status) or "")
-
-
-def first_line(text: Any, limit: int | None = 200) -> str:
-    """The first non-empty line of a message, cut to ``limit`` characters (None: whole)."""
-    for line in str(text).splitlines():
-        if line.strip():
-            line = line.strip()
-            return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"
-    return ""
-
-
-class JobStatusLine:
-    """One line that says where a job is: the text view used when there is no widget.
-
-    It is fed the job's events (:meth:`apply`) so that rendering never calls
-    back into the service from the thread that delivers them.
-    """
-
-    FINAL = ("DONE", "ERROR", "CANCELLED")
-
-    def __init__(self, job: Any, status: str, program_id: str = "", backend: str = "", queue_position: Any = None):
-        self.job_id = _call(job, "job_id") or ""
-        self.program_id = program_id
-        self.backend = backend
-        self.status = status
-        self.queue_position = queue_position
-        self.error = ""
-
-    def apply(self, event: Any) -> bool:
-        """Take one ``JobEvent``; True when what the line shows has changed."""
-        kind, data = getattr(event, "kind", None), getattr(event, "data", None)
-        if kind == "status":
-            self.status = status_name(data)
-            if self.status != "QUEUED":
-                self.queue_position = None
-            return True
-        if kind == "queue":
-            self.queue_position = data
-            return True
-        return False  # interim results and logs are the widget's business
-
-    @property
-    def final(self) -> bool:
-        return self.status in self.FINAL
-
-    def __repr__(self) -> str:
-        where = f" on {self.backend}" if self.backend else ""
-        what = f"{self.program_id} " if self.program_id else ""
-        text = f"{what}job {self.job_id}{where}: {self.status}"
-        if self.status == "QUEUED" and self.queue_position:
-            text += f" (position {self.queue_position} in the queue)"
-        if self.error:
-            text += f": {self.error}"
-        return text
-
-    def _repr_html_(self) -> str:
-        colour = {"DONE": "#1e8e3e", "ERROR": "#d93025", "CANCELLED": "#80868b"}.get(self.status, "#1a73e8")
-        return f"<span class='qrt-status' style='font-family:monospace;color:{colour}'>{html.escape(repr(self))}</span>"
-
-
-def _call(obj: Any, name: str) -> Any:
-    attr = getattr(obj, name, None)
-    return attr() if callable(attr) else attr

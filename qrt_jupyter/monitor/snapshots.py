@@ -20,11 +20,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-#: Status names after which a job never changes again.
-FINAL_STATUSES = frozenset({"DONE", "ERROR", "CANCELLED"})
+from ..status import QUEUED, fact, is_final, is_pending, is_waiting
 
-#: Status names before a job runs (IBM's service reports the last two too).
-PENDING_STATUSES = frozenset({"QUEUED", "INITIALIZING", "VALIDATING"})
+__all__ = ["BackendSnapshot", "JobSnapshot", "PrefixView", "backend_snapshot"]
 
 
 class PrefixView(Sequence):
@@ -61,12 +59,6 @@ class PrefixView(Sequence):
         return f"PrefixView({list(self)!r})"
 
 
-def status_name(status: Any) -> str:
-    """``JobStatus.DONE`` / ``"DONE"`` / ``"done"`` -> ``"DONE"``."""
-    name = getattr(status, "name", status)
-    return str(name).upper() if name is not None else "UNKNOWN"
-
-
 @dataclass(frozen=True)
 class JobSnapshot:
     """Everything a view shows about one job at one moment.
@@ -77,7 +69,7 @@ class JobSnapshot:
     """
 
     job_id: str
-    status: str = "QUEUED"
+    status: str = QUEUED  # a name of qrt_jupyter.status
     program: str | None = None
     backend: str | None = None
     queue_position: int | None = None
@@ -98,11 +90,17 @@ class JobSnapshot:
 
     @property
     def is_final(self) -> bool:
-        return self.status in FINAL_STATUSES
+        return is_final(self.status)
 
     @property
     def is_pending(self) -> bool:
-        return self.status in PENDING_STATUSES
+        """Not final yet: waiting or running."""
+        return is_pending(self.status)
+
+    @property
+    def is_waiting(self) -> bool:
+        """Not running yet."""
+        return is_waiting(self.status)
 
     @property
     def logs(self) -> str:
@@ -138,9 +136,7 @@ def backend_snapshot(backend: Any) -> BackendSnapshot:
     Reading never raises: a backend that cannot tell its status is shown as
     operational with an empty queue, which is what Aer and fake backends are.
     """
-    name = getattr(backend, "name", None)
-    if callable(name):  # BackendV1 style
-        name = name()
+    name = fact(backend, "name")  # a property, or BackendV1's name()
     num_qubits = getattr(backend, "num_qubits", None)
     if num_qubits is None:
         try:

@@ -1,8 +1,10 @@
-"""Layer 4: the live job widget, the dashboard, plotly figures and the update pump.
+"""Layer 5: the live job widget, the job's text status line, the dashboard, plotly figures, the update pump.
 
-``watch(job)`` is the entry point. Importing this package is cheap: it pulls
-in neither qiskit, qiskit-aer nor plotly; the job widget module is imported
-when a job is first watched and plotly when a figure is first built.
+``show(job)`` draws a job in whichever view fits (the widget in a kernel, the
+status line in a terminal); ``watch(job)`` returns the widget itself. Importing
+this package is cheap: it pulls in neither qiskit, qiskit-aer nor plotly; the
+job widget module is imported when a job is first watched and plotly when a
+figure is first built.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__all__ = ["Dashboard", "JobWidget", "watch"]
+__all__ = ["Dashboard", "JobWidget", "show", "watch"]
 
 _LAZY = {
     "Dashboard": "qrt_jupyter.widgets.dashboard",
     "JobWidget": "qrt_jupyter.widgets.job",
+    "show": "qrt_jupyter.widgets.job_views",
 }
 
 

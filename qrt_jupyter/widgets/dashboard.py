@@ -29,7 +29,9 @@ from typing import Any, Mapping
 
 import ipywidgets as w
 
-from .backends_view import BackendsView, backend_rows, backends_html, backends_text, least_busy_name
+from .. import active
+from .backend_rows import backend_rows, backends_html, backends_text, least_busy_name
+from .backends_view import BackendsView
 from .jobs_view import JobsView, job_rows_html, job_rows_text
 from .programs_view import ProgramsView
 from ._bundle import with_static_summaries
@@ -46,13 +48,7 @@ POLL_PERIOD = 5.0
 
 def default_service():
     """The service a bare ``Dashboard()`` shows: the active one, else the local runtime."""
-    try:
-        from qrt_jupyter.active import get_service
-    except ImportError:  # pragma: no cover - the active-service module is optional
-        from qrt_jupyter.runtime.service import LocalRuntimeService
-
-        return LocalRuntimeService()
-    return get_service()
+    return active.get_service()
 
 
 class Dashboard(w.VBox):
@@ -95,7 +91,7 @@ class Dashboard(w.VBox):
         refresh = w.Button(description="Refresh", icon="refresh", layout=w.Layout(width="auto"))
         refresh.on_click(lambda _b: self.refresh())
         header = w.HBox(
-            [w.HTML(f"<b>Qiskit Runtime</b> — {html.escape(_describe(self.service))}"), refresh],
+            [w.HTML(f"<b>Qiskit Runtime</b> — {html.escape(active.describe(self.service))}"), refresh],
             layout=w.Layout(justify_content="space-between", align_items="center"),
         )
         super().__init__([header, self.tabs], **kwargs)
@@ -181,14 +177,14 @@ class Dashboard(w.VBox):
     def html_summary(self) -> str:
         jobs, backends = self.summary_rows()
         return (
-            f"<div class='qrt-dashboard'><h3>Qiskit Runtime — {html.escape(_describe(self.service))}</h3>"
+            f"<div class='qrt-dashboard'><h3>Qiskit Runtime — {html.escape(active.describe(self.service))}</h3>"
             f"<h4>Jobs (newest first)</h4>{job_rows_html(jobs)}<h4>Backends</h4>{backends_html(backends)}</div>"
         )
 
     def text_summary(self) -> str:
         jobs, backends = self.summary_rows()
         return (
-            f"Qiskit Runtime — {_describe(self.service)}\n\nJobs (newest first)\n{job_rows_text(jobs)}"
+            f"Qiskit Runtime — {active.describe(self.service)}\n\nJobs (newest first)\n{job_rows_text(jobs)}"
             f"\n\nBackends\n{backends_text(backends)}"
         )
 
@@ -210,11 +206,3 @@ class Dashboard(w.VBox):
         for view in self.views.values():
             view.close()
         super().close()
-
-
-def _describe(service: Any) -> str:
-    try:
-        from qrt_jupyter.active import describe
-    except ImportError:  # pragma: no cover
-        return type(service).__name__
-    return describe(service)

@@ -6,7 +6,7 @@ imported inside the builders, never at module import, so watching a job does
 not pay for plotly until there is something to draw.
 
 The readers (``quasi_distributions``, ``estimator_values``) are duck-typed
-on the result's shape rather than on its class, so the seeds' V1 results
+on the result's shape rather than on its class, so the old ``IBMRuntimeService`` API's V1 results
 (``SamplerResult``, ``EstimatorResult``), the V2 ``PrimitiveResult``, a qiskit
 ``Result`` (circuit-runner) and their undecoded JSON dicts all work without
 importing qiskit here.
@@ -119,7 +119,7 @@ def _pub_counts(pub: Any) -> dict[str, int] | None:
 def estimator_values(result: Any) -> tuple[list[str], list[float], list[float | None]] | None:
     """``(labels, values, errors)`` of an estimator result, or None if ``result`` isn't one.
 
-    Errors are standard errors: ``sqrt(variance / shots)`` for seed-style
+    Errors are standard errors: ``sqrt(variance / shots)`` for V1-style
     results, ``stds`` for V2 ones; None where the result doesn't say.
     """
     if isinstance(result, Mapping) and "values" in result:

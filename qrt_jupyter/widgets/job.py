@@ -27,6 +27,7 @@ import ipywidgets
 import traitlets as t
 
 from ..monitor import JobMonitor, JobSnapshot, monitor_job
+from ..status import ERROR, QUEUED
 from ._assets import asset_path
 from ._bundle import with_static_summaries
 from .pump import UpdatePump, get_pump
@@ -49,7 +50,9 @@ class JobWidget(anywidget.AnyWidget):
 
     # the public contract
     job_id = t.Unicode("").tag(sync=True)
-    status = t.Unicode("QUEUED").tag(sync=True)
+    status = t.Unicode(QUEUED).tag(sync=True)
+    # the job will not change again; decided here so the front end holds no list of statuses
+    final = t.Bool(False).tag(sync=True)
     # what the header shows
     program = t.Unicode(None, allow_none=True).tag(sync=True)
     backend = t.Unicode(None, allow_none=True).tag(sync=True)
@@ -110,6 +113,7 @@ class JobWidget(anywidget.AnyWidget):
         values = dict(
             job_id=snap.job_id,
             status=snap.status,
+            final=snap.is_final,
             program=snap.program,
             backend=snap.backend,
             queue_position=snap.queue_position,
@@ -119,7 +123,7 @@ class JobWidget(anywidget.AnyWidget):
             max_execution_time=float(snap.max_execution_time) if snap.max_execution_time else None,
             session_id=snap.session_id,
             interim_count=len(snap.interim_results),
-            error=snap.error or ((snap.reason or "The job failed.") if snap.status == "ERROR" else None),
+            error=snap.error or ((snap.reason or "The job failed.") if snap.status == ERROR else None),
             logs=logs[-LOG_TAIL_CHARS:],
             cancellable=not snap.is_final,
         )

@@ -28,7 +28,19 @@ from typing import Any, Callable, Iterable
 import anywidget
 import traitlets as t
 
-from ..monitor import status_name
+from ..status import (
+    FINAL_STATUSES,
+    PENDING_STATUSES,
+    QUEUED,
+    STATUSES,
+    backend_name_of,
+    fact,
+    is_final,
+    is_pending,
+    job_id_of,
+    program_of,
+    status_of,
+)
 from ._assets import asset_path
 
 __all__ = [
@@ -44,11 +56,8 @@ __all__ = [
     "with_filters",
 ]
 
-PENDING_STATUSES = frozenset({"INITIALIZING", "VALIDATING", "QUEUED", "RUNNING"})
-FINAL_STATUSES = frozenset({"DONE", "ERROR", "CANCELLED"})
-
 # status filter values: "" any, two groups the service filters itself, exact statuses
-STATUS_FILTERS = ("", "pending", "finished", "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED")
+STATUS_FILTERS = ("", "pending", "finished", *STATUSES)
 
 # (row key, heading) in display order; the front end draws exactly these
 COLUMNS = (
@@ -77,15 +86,6 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _attr(obj: Any, name: str) -> Any:
-    """A fact of a job that may be an attribute or a method (the local and IBM jobs differ)."""
-    try:
-        value = getattr(obj, name, None)
-        return value() if callable(value) else value
-    except Exception:  # one job's missing fact must not break the whole table
-        return None
-
-
 def job_row(job: Any, queue_positions: dict | None = None) -> dict:
     """A JSON-able dict describing one job row, from the job's public methods.
 
@@ -94,30 +94,23 @@ def job_row(job: Any, queue_positions: dict | None = None) -> dict:
     the service's ``queue`` events (``queue_positions``) when one was seen, else
     from ``job.queue_position()``.
     """
-    job_id = str(_attr(job, "job_id"))
-    status = status_name(_attr(job, "status"))
-    backend_name = getattr(job, "backend_name", None)  # ours: no backend object needed
-    if not isinstance(backend_name, str):
-        backend = _attr(job, "backend")
-        backend_name = getattr(backend, "name", backend)
-        if callable(backend_name):  # BackendV1-style name()
-            backend_name = backend_name()
-    created = _attr(job, "creation_date")
+    job_id = job_id_of(job)
+    status = status_of(job)
     queue = None
-    if status == "QUEUED":
+    if status == QUEUED:
         queue = (queue_positions or {}).get(job_id)
         if queue is None:  # no event seen yet: ask the job (ours reads the store, IBM's a cache)
-            queue = _attr(job, "queue_position")
+            queue = fact(job, "queue_position")
     return {
         "job_id": job_id,
-        "program_id": _text(_attr(job, "program_id")) or "",
-        "backend": _text(backend_name) or "",
+        "program_id": program_of(job),
+        "backend": backend_name_of(job, ask=True),
         "status": status,
         "queue_position": queue if isinstance(queue, int) else None,
-        "created": _text(created) or "",
-        "session_id": _text(_attr(job, "session_id")) or "",
-        "can_cancel": status in PENDING_STATUSES,
-        "can_delete": status in FINAL_STATUSES,
+        "created": _text(fact(job, "creation_date")) or "",
+        "session_id": _text(fact(job, "session_id")) or "",
+        "can_cancel": is_pending(status),
+        "can_delete": is_final(status),
     }
 
 
@@ -194,7 +187,7 @@ def _newest_first(jobs: list) -> list:
     """Sort a page by creation date, newest first (stable: ties keep the service's order)."""
 
     def key(job):
-        created = _attr(job, "creation_date")
+        created = fact(job, "creation_date")
         if isinstance(created, _dt.datetime):
             if created.tzinfo is None:
                 created = created.replace(tzinfo=_dt.timezone.utc)
@@ -236,7 +229,7 @@ def fetch_page(
     while True:
         chunk = list(service.jobs(limit=SCAN_CHUNK, skip=offset, **kwargs))
         for i, job in enumerate(chunk):
-            if status_name(_attr(job, "status")) != wanted:
+            if status_of(job) != wanted:
                 continue
             if len(picked) == size:  # one more match exists: there is a next page
                 has_next = True
@@ -266,13 +259,7 @@ def filter_options(service: Any) -> dict:
     rather than breaking the table.
     """
     def names(items: Iterable, attr: str) -> list[str]:
-        out = []
-        for item in items:
-            value = getattr(item, attr, None)
-            value = value() if callable(value) else value
-            if value is not None:
-                out.append(str(value))
-        return sorted(set(out))
+        return sorted({str(value) for item in items if (value := fact(item, attr)) is not None})
 
     try:
         programs = names(service.programs(), "program_id")

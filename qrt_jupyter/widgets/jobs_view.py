@@ -25,8 +25,8 @@ import threading
 from dataclasses import replace
 from typing import Any
 
+from ..status import is_final, job_id_of
 from .job_table import (
-    FINAL_STATUSES,
     JobQuery,
     JobTable,
     Page,
@@ -74,7 +74,7 @@ class JobsView:
         """Remember what an event says about queue positions; True if rows may have changed."""
         if event.kind == "queue":
             self.queue_positions[event.job_id] = event.data if isinstance(event.data, int) else None
-        elif event.kind == "status" and event.data in FINAL_STATUSES:
+        elif event.kind == "status" and is_final(event.data):
             self.queue_positions.pop(event.job_id, None)
         return event.kind in ROW_EVENTS
 
@@ -128,7 +128,7 @@ class JobsView:
         """The job object for an id: from the page on screen, else from the service."""
         page = self.page
         for job in page.jobs if page else ():
-            if _job_id(job) == job_id:
+            if job_id_of(job) == job_id:
                 return job
         return self.service.job(job_id)
 
@@ -224,11 +224,6 @@ def _close_quietly(widget) -> None:
             widget.close()
         except Exception:  # already closed, or a front end gone: nothing to release
             pass
-
-
-def _job_id(job) -> str:
-    value = getattr(job, "job_id", None)
-    return str(value() if callable(value) else value)
 
 
 # -- static summaries (no live front end) ------------------------------------------------

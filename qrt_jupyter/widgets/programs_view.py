@@ -13,9 +13,11 @@ import json
 import threading
 from typing import Any, Mapping
 
+from ..status import name_of
 from ._tables import TABLE_CSS
 from .pump import get_pump
-from .schema_form import FormError, SchemaForm
+from .schema_fields import FormError
+from .schema_form import SchemaForm
 
 __all__ = ["ProgramsView", "program_html", "program_info"]
 
@@ -23,7 +25,7 @@ LEAST_BUSY = ""  # backend drop-down value meaning "let the service choose"
 
 
 def program_info(program: Any) -> dict:
-    """The facts of a program object as plain data (ours and the seeds' ``RuntimeProgram`` alike)."""
+    """The facts of a program object as plain data (ours and the old ``IBMRuntimeService``'s ``RuntimeProgram`` alike)."""
 
     def get(name, default=None):
         value = getattr(program, name, default)
@@ -261,7 +263,7 @@ class ProgramsView:
         except Exception as exc:
             programs, self._message = {}, f"programs: {type(exc).__name__}: {exc}"
         try:
-            backends = sorted(b.name() if callable(b.name) else b.name for b in self.service.backends())
+            backends = sorted(name_of(b) for b in self.service.backends())
         except Exception:
             backends = []
         with self._lock:

@@ -31,9 +31,9 @@ def test_service_ibm_then_listings_then_back_to_local(ip, network, saved_account
     names = [backend.name for backend in ip.user_ns["svc"].backends()]
     assert names and names[0] in text
 
-    with pytest.raises(UsageError, match="unknown backend 'nowhere'"):
+    with pytest.raises(UsageError, match="backend 'nowhere'"):
         ip.run_line_magic("qrt_run", "sampler -b nowhere")
-    with pytest.raises(UsageError, match="unknown job id"):
+    with pytest.raises(UsageError, match="unknown job 'no-such-job'"):
         ip.run_line_magic("qrt_job", "no-such-job")
 
     ip.run_line_magic("qrt_service", "local")
