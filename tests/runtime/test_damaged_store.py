@@ -105,3 +105,22 @@ def test_a_read_only_home_is_one_line(tmp_path):
             subprocess.run(["umount", str(mounted)], check=True)
         else:
             home.chmod(0o755)
+
+
+@pytest.mark.parametrize("kind", ["unreachable", "0 bytes", "random bytes"])
+def test_the_magics_show_a_bad_home_as_one_usage_error(ip, tmp_path, kind):
+    from IPython.core.error import UsageError
+
+    from qrt_jupyter import active
+
+    home = tmp_path / "home"
+    if kind == "unreachable":
+        home = "/proc/x"
+    else:
+        DAMAGE[kind](_real_store(home))
+    service_before = active.current()
+    with pytest.raises(UsageError) as info:
+        ip.run_line_magic("qrt_service", f"local --home {home}")
+    text = str(info.value)
+    assert "\n" not in text and str(home) in text, text
+    assert active.current() is service_before  # the working service stays active
