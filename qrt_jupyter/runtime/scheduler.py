@@ -35,7 +35,7 @@ from .events import EventHub, JobEvent
 from .executors import Executor, Launch, Report
 from .ids import new_owner_token
 from .recovery import HOST, mark_interrupted, settle_interrupted
-from .store import Store
+from .store import Store, StoreFull
 
 logger = logging.getLogger(__name__)
 
@@ -281,7 +281,15 @@ class Scheduler:
         events: list[JobEvent | tuple] = []  # a tuple: an interim result, decoded by the hub
 
         def flush() -> None:
-            refused = self.store.write_batch(interim_rows, log_rows)
+            try:
+                refused = self.store.write_batch(interim_rows, log_rows)
+            except StoreFull as exc:  # the disk is full: these jobs end saying so, keeping what was written
+                for job_id in {row[0] for row in interim_rows + log_rows}:
+                    self._stop_running(job_id, ERROR, reason="store_full", error=str(exc))
+                interim_rows.clear()
+                log_rows.clear()
+                events.clear()
+                return
             if refused:  # final between the check below and the write
                 self._drop(len([r for r in interim_rows + log_rows if r[0] in refused]), refused)
             for event in events:
@@ -342,7 +350,14 @@ class Scheduler:
             status, fields = DONE, {"result": payload, "reason": "done"}
         else:
             status, fields = ERROR, {"error": payload, "reason": "program_error"}
-        if self.store.set_status(job_id, status, only_if=(RUNNING,), finished=time.time(), **fields):
+        try:
+            settled = self.store.set_status(job_id, status, only_if=(RUNNING,), finished=time.time(), **fields)
+        except StoreFull as exc:  # no room for the result: say so in the (small) error instead
+            status = ERROR
+            settled = self.store.set_status(job_id, ERROR, only_if=(RUNNING,), finished=time.time(),
+                                            reason="store_full",
+                                            error=f"{exc} The job's {kind} ({len(payload)} characters) was lost.")
+        if settled:
             self._finished(job_id, status)
 
     def _lost(self, job_id: str, detail: str) -> None:

@@ -15,6 +15,7 @@ home, where the work is done.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import time
@@ -52,6 +53,17 @@ def _unknown_backend_error():
     return UnknownBackendError
 
 
+@contextlib.contextmanager
+def _store_errors():
+    """A store that cannot be used (unreachable, damaged, full) as the client's error class."""
+    try:
+        yield
+    except StoreError as exc:
+        from .errors import RuntimeStoreError
+
+        raise RuntimeStoreError(str(exc)) from None
+
+
 def _name_taken(name: str) -> Exception:
     """The client's error for an upload (or rename) under a name another program has."""
     return _exc("IBMInputValueError")(
@@ -84,12 +96,8 @@ class LocalRuntimeService:
     """The embedded Qiskit Runtime. ``LocalRuntimeService(home=None)``."""
 
     def __init__(self, home=None):
-        try:
+        with _store_errors():
             self._home = open_home(home)
-        except StoreError as exc:
-            from .errors import RuntimeStoreError
-
-            raise RuntimeStoreError(str(exc)) from None
 
     @property
     def home(self):
@@ -177,7 +185,9 @@ class LocalRuntimeService:
         )
         # a built-in's name is free, as on IBM's service: the upload gets its own id
         program_id = new_program_id(meta["name"])
-        if not self._home.store.insert_program(program_id, meta["name"], source, json.dumps(meta)):
+        with _store_errors():
+            inserted = self._home.store.insert_program(program_id, meta["name"], source, json.dumps(meta))
+        if not inserted:
             raise _name_taken(meta["name"])
         return program_id
 
@@ -387,18 +397,19 @@ class LocalRuntimeService:
         if session is not None and session["backend_name"] is None:
             home.store.set_session_backend(opts.session_id, backend.name)
         job_id = new_job_id()
-        home.store.insert_job(
-            id=job_id,
-            program_id=program.program_id,
-            program_data=None if program.is_builtin else program.data,
-            backend=backend.name,
-            inputs=inputs_text,
-            options=json.dumps(opts.to_dict()),
-            session_id=opts.session_id,
-            max_execution_time=limit,
-            log_level=opts.log_level,
-            owner=scheduler.token,
-        )
+        with _store_errors():
+            home.store.insert_job(
+                id=job_id,
+                program_id=program.program_id,
+                program_data=None if program.is_builtin else program.data,
+                backend=backend.name,
+                inputs=inputs_text,
+                options=json.dumps(opts.to_dict()),
+                session_id=opts.session_id,
+                max_execution_time=limit,
+                log_level=opts.log_level,
+                owner=scheduler.token,
+            )
         job = RuntimeJob(self, home.store.get_job(job_id), result_decoder=result_decoder)
         if callback is not None:
             job._attach(callback)

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 from ..status import CANCELLED, FINAL_STATUSES, PENDING_STATUSES, QUEUED, RUNNING
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["JOB_COLUMNS", "SCHEMA_VERSION", "Store", "StoreError"]
+__all__ = ["JOB_COLUMNS", "SCHEMA_VERSION", "Store", "StoreError", "StoreFull"]
 
 JOB_COLUMNS = (
     "id", "program_id", "backend", "status", "options", "session_id", "max_execution_time",
@@ -77,6 +77,33 @@ class StoreError(RuntimeError):
     """The store file cannot be used (newer schema, unreadable file)."""
 
 
+class StoreFull(StoreError):
+    """A write found no room on the disk; the transaction was rolled back, earlier ones kept."""
+
+
+RESERVE_BYTES = 256 * 1024
+"""Disk kept aside next to the store for recording jobs' ends when the disk is full."""
+
+
+def _is_full(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code == getattr(sqlite3, "SQLITE_FULL", 13) or "full" in str(exc).lower()
+
+
+def _is_write_failure(exc: sqlite3.OperationalError) -> bool:
+    """No room, or an I/O error writing (SQLite reports growing its -shm file on a full
+    tmpfs as SQLITE_IOERR_SHMSIZE, not SQLITE_FULL)."""
+    return _is_full(exc) or (getattr(exc, "sqlite_errorname", "") or "").startswith("SQLITE_IOERR")
+
+
+def _little_room(directory: Path) -> bool:
+    try:
+        stats = os.statvfs(directory)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 4 * RESERVE_BYTES
+
+
 class Store:
     """Typed access to the runtime's SQLite file; one connection per thread."""
 
@@ -88,6 +115,7 @@ class Store:
             self._refuse_empty_file()
             self._check_pages()
             self._migrate()
+            self.ensure_reserve()
         except sqlite3.DatabaseError as exc:
             self.close()
             if not isinstance(exc, sqlite3.OperationalError) or "malformed" in str(exc):
@@ -96,6 +124,32 @@ class Store:
         except OSError as exc:
             self.close()
             raise self._unusable(exc.strerror or str(exc)) from None
+
+    @property
+    def _reserve(self) -> Path:
+        return self.path.with_name(self.path.name + "-reserve")
+
+    def ensure_reserve(self) -> None:
+        """Keep :data:`RESERVE_BYTES` of disk aside next to the store (best effort).
+
+        When the disk fills up, :meth:`set_status` gives this room back and retries, so
+        a job can always be ended saying why ("store full: ...") instead of staying
+        RUNNING because even that small update found no room.
+        """
+        try:
+            if not self._reserve.exists():
+                with open(self._reserve, "wb") as handle:
+                    handle.write(b"\0" * RESERVE_BYTES)
+        except OSError:
+            with contextlib.suppress(OSError):
+                self._reserve.unlink()
+
+    def _release_reserve(self) -> bool:
+        try:
+            self._reserve.unlink()
+            return True
+        except OSError:
+            return False
 
     def _unusable(self, reason: str) -> StoreError:
         return StoreError(f"The runtime home {self.path.parent} cannot be used ({reason}); give a "
@@ -154,11 +208,18 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
             conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and _is_write_failure(exc):
+                full = _is_full(exc) or _little_room(self.path.parent)
+                raise StoreFull(
+                    f"{'store full: no room left for' if full else 'store write failed in'} the job store "
+                    f"{self.path} ({exc}); nothing of this write was kept. "
+                    f"{'Free space on that disk' if full else 'Check that disk'} or use another home."
+                ) from None
+            raise
 
     def _read(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
         return self._conn().execute(sql, tuple(args)).fetchall()
@@ -293,8 +354,14 @@ class Store:
         if only_if:
             sql += f" AND status IN ({','.join('?' for _ in only_if)})"
             args += only_if
-        with self.tx() as c:
-            return c.execute(sql, args).rowcount > 0
+        try:
+            with self.tx() as c:
+                return c.execute(sql, args).rowcount > 0
+        except StoreFull:
+            if not self._release_reserve():
+                raise
+            with self.tx() as c:  # the reserve's room: a job's end is always recorded
+                return c.execute(sql, args).rowcount > 0
 
     # -- the queues: cancelling, claiming, counting -------------------------------
     def cancel_queued(self, job_id: str) -> bool:
@@ -449,6 +516,7 @@ class Store:
 
     # -- owners (which process runs which jobs) -------------------------------
     def heartbeat(self, token: str, pid: int, host: str) -> None:
+        self.ensure_reserve()  # given back when the disk was full; taken again once there is room
         with self.tx() as c:
             c.execute(
                 "INSERT INTO owners (token, pid, host, heartbeat) VALUES (?,?,?,?) "
