@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 
+from qrt_jupyter.runtime.store import Store
 from support import WAIT
 
 from .programs import LOOP
@@ -46,6 +47,7 @@ UPLOADER = textwrap.dedent(
 def test_two_processes_upload_one_name_exactly_one_wins(tmp_path):
     home, gate = tmp_path / "home", tmp_path / "gate"
     env = dict(os.environ)
+    Store(home / "runtime.db").close()  # the file exists before the race (opening one is another race)
     procs = [subprocess.Popen([sys.executable, "-c", UPLOADER, str(home), str(gate), LOOP, str(NAMES)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
              for _ in range(2)]
