@@ -39,6 +39,9 @@ def user_error_message(exc: BaseException) -> str | None:
     schema = sys.modules.get("jsonschema.exceptions")
     if schema is not None and isinstance(exc, schema.ValidationError):
         return f"invalid inputs: {first_line(exc.message, limit=None)}"
+    store = sys.modules.get("qrt_jupyter.runtime.store")  # a damaged, empty or unreachable store
+    if store is not None and isinstance(exc, store.StoreError):
+        return first_line(exc, limit=None)
     registry = sys.modules.get("qrt_jupyter.runtime.programs.registry")  # ProgramSourceError's home
     if registry is not None and isinstance(exc, registry.ProgramSourceError):
         return str(exc)

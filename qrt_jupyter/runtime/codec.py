@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["decode", "decode_lenient", "encode", "json_form"]
+__all__ = ["decode", "decode_lenient", "encode", "encode_result", "json_form"]
 
 _decoder = None
+_strict_encoder = None
 
 
 def _shared_decoder():
@@ -36,6 +37,34 @@ def encode(value: Any, encoder: type[json.JSONEncoder] | None = None) -> str:
     if encoder is None:
         from qiskit_ibm_runtime import RuntimeEncoder as encoder
     return json.dumps(value, cls=encoder)
+
+
+def encode_result(value: Any) -> str:
+    """:func:`encode` for a job's result, where a callable is an error.
+
+    ``RuntimeEncoder`` writes ``null`` for a callable with only a warning: a result
+    silently becoming ``None`` is data lost. Here it raises ``TypeError`` naming the
+    callable's type instead.
+    """
+    global _strict_encoder
+    if _strict_encoder is None:
+        import warnings
+
+        from qiskit_ibm_runtime import RuntimeEncoder
+
+        class StrictEncoder(RuntimeEncoder):
+            def default(self, obj: Any) -> Any:
+                if callable(obj):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        value = super().default(obj)
+                    if value is None:
+                        raise TypeError(type(obj).__name__)
+                    return value
+                return super().default(obj)
+
+        _strict_encoder = StrictEncoder
+    return json.dumps(value, cls=_strict_encoder)
 
 
 def decode(text: str) -> Any:

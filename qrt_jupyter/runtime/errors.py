@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from qiskit_ibm_runtime import exceptions
 
+from .store import StoreError
+
 
 class RuntimeJobFailureError(exceptions.RuntimeJobFailureError):
     """The job's program failed; the message holds its traceback."""
@@ -21,6 +23,14 @@ class RuntimeJobFailureError(exceptions.RuntimeJobFailureError):
 
 class RuntimeJobMaxTimeoutError(exceptions.RuntimeJobMaxTimeoutError):
     """The job ran past its max_execution_time and was stopped."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RuntimeStoreError(exceptions.IBMRuntimeError, StoreError):
+    """The home's store cannot be used (unreachable, damaged, full): the client's class, so
+    callers and the magics treat it as the one-line user error it is; also a ``StoreError``."""
 
     def __str__(self) -> str:
         return self.message

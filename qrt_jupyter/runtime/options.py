@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,35 +31,47 @@ class RuntimeOptions:
     @classmethod
     def coerce(cls, options: "RuntimeOptions | dict | None") -> "RuntimeOptions":
         """Accept a ``RuntimeOptions``, a dict (``backend_name`` or ``backend``) or None."""
-        from qiskit_ibm_runtime.exceptions import IBMInputValueError
+        from . import arguments
 
         if options is None:
             return cls()
         if isinstance(options, cls):
             options = asdict(options)
-        if not isinstance(options, dict):
+        elif not isinstance(options, dict):
             # qiskit_ibm_runtime's own RuntimeOptions and friends
-            options = {k: getattr(options, k) for k in ("backend", "backend_name", "log_level",
-                                                       "max_execution_time", "session_id", "memory_limit")
-                       if getattr(options, k, None) is not None}
+            fields = ("backend", "backend_name", "log_level", "max_execution_time", "session_id", "memory_limit")
+            if isinstance(options, (str, bytes, numbers.Number, list, tuple, set)) or not any(
+                    hasattr(options, k) for k in fields):
+                raise arguments.input_error(
+                    f"options must be a RuntimeOptions or a dict such as {{'backend_name': 'fake_manila'}}, "
+                    f"not {options!r}.")
+            options = {k: getattr(options, k) for k in fields if getattr(options, k, None) is not None}
         options = dict(options)
         backend = options.pop("backend", None)
         if backend is not None and options.get("backend_name") is None:
-            options["backend_name"] = backend if isinstance(backend, str) else getattr(backend, "name", None)
+            name = backend if isinstance(backend, str) else getattr(backend, "name", None)
+            if not isinstance(name, str):
+                raise arguments.input_error(f"backend must be a backend name or a backend, not {backend!r}.")
+            options["backend_name"] = name
         options.pop("instance", None)
         options.pop("job_tags", None)
         unknown = sorted(set(options) - {"backend_name", "log_level", "max_execution_time", "session_id",
                                          "memory_limit"})
         if unknown:
-            raise IBMInputValueError(
+            raise arguments.input_error(
                 f"Unknown run option(s) {', '.join(map(repr, unknown))}; "
                 "use backend_name, log_level, max_execution_time, session_id or memory_limit."
             )
+        arguments.text("backend_name", options.get("backend_name"), "a backend name such as 'fake_manila'")
+        arguments.text("session_id", options.get("session_id"), "a session id")
+        options["log_level"] = arguments.log_level(options.get("log_level"))
+        if options.get("max_execution_time") is not None:
+            options["max_execution_time"] = arguments.seconds("max_execution_time", options["max_execution_time"])
         coerced = cls(**options)
         try:
             coerced.memory_limit = parse_memory_limit(coerced.memory_limit)
         except ValueError as exc:
-            raise IBMInputValueError(str(exc)) from None
+            raise arguments.input_error(str(exc)) from None
         return coerced
 
     def to_dict(self) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from .events import EventHub, JobEvent
 from .executors import Executor, Launch, Report
 from .ids import new_owner_token
 from .recovery import HOST, mark_interrupted, settle_interrupted
-from .store import Store
+from .store import Store, StoreFull
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,9 @@ class Scheduler:
         self._log_next: dict[str, int] = {}
         self._positions: dict[str, int | None] = {}
         self._last_pending: dict[str, int] | None = None
+        self.dropped = 0
+        """Interim results and log lines that arrived for a job not running here any more
+        (final, or being stopped): never recorded, counted here and in the debug log."""
         self._queues_dirty = True
         self._wake = threading.Event()
         self._final = threading.Condition()
@@ -253,8 +256,9 @@ class Scheduler:
             self._running[job_id] = (time.time() + limit) if limit else None
             if limit:
                 self._limits[job_id] = limit
-            self._interim_next.setdefault(job_id, self.store.interim_count(job_id))
-            self._log_next.setdefault(job_id, self.store.log_count(job_id))
+            interim_next, log_next = self.store.next_indexes(job_id)
+            self._interim_next.setdefault(job_id, interim_next)
+            self._log_next.setdefault(job_id, log_next)
         self.hub.emit(JobEvent(job_id, "status", RUNNING))
         self._queues_dirty = True
         self._executor.start(Launch(
@@ -307,8 +311,20 @@ class Scheduler:
         events: list[JobEvent | tuple] = []  # a tuple: an interim result, decoded by the hub
 
         def flush() -> None:
-            self.store.write_batch(interim_rows, log_rows)
+            try:
+                refused = self.store.write_batch(interim_rows, log_rows)
+            except StoreFull as exc:  # the disk is full: these jobs end saying so, keeping what was written
+                for job_id in {row[0] for row in interim_rows + log_rows}:
+                    self._stop_running(job_id, ERROR, reason="store_full", error=str(exc))
+                interim_rows.clear()
+                log_rows.clear()
+                events.clear()
+                return
+            if refused:  # final between the check below and the write
+                self._drop(len([r for r in interim_rows + log_rows if r[0] in refused]), refused)
             for event in events:
+                if (event[0] if isinstance(event, tuple) else event.job_id) in refused:
+                    continue
                 if isinstance(event, tuple):
                     self.hub.emit_encoded(*event, codec.decode)
                 else:
@@ -320,6 +336,9 @@ class Scheduler:
         for message in batch:
             kind = message[0]
             now = time.time()
+            if kind in ("interim", "log") and message[1] not in self._running:
+                self._drop(1, {message[1]})
+                continue
             if kind == "interim":
                 _, job_id, text = message
                 interim_rows.append((job_id, self._next_index(self._interim_next, job_id), text, now))
@@ -343,6 +362,11 @@ class Scheduler:
                 self.wake()
         flush()
 
+    def _drop(self, count: int, job_ids: set[str]) -> None:
+        self.dropped += count
+        logger.debug("dropped %d late message(s) of job(s) %s, which are no longer running here "
+                     "(%d in all)", count, ", ".join(sorted(job_ids)), self.dropped)
+
     def _next_index(self, counters: dict[str, int], job_id: str) -> int:
         with self._lock:
             index = counters.get(job_id, 0)
@@ -358,7 +382,14 @@ class Scheduler:
             status, fields = DONE, {"result": payload, "reason": "done"}
         else:
             status, fields = ERROR, {"error": payload, "reason": "program_error"}
-        if self.store.set_status(job_id, status, only_if=(RUNNING,), finished=time.time(), **fields):
+        try:
+            settled = self.store.set_status(job_id, status, only_if=(RUNNING,), finished=time.time(), **fields)
+        except StoreFull as exc:  # no room for the result: say so in the (small) error instead
+            status = ERROR
+            settled = self.store.set_status(job_id, ERROR, only_if=(RUNNING,), finished=time.time(),
+                                            reason="store_full",
+                                            error=f"{exc} The job's {kind} ({len(payload)} characters) was lost.")
+        if settled:
             self._finished(job_id, status)
 
     def _lost(self, job_id: str, detail: str, error: str | None = None) -> None:

@@ -5,9 +5,22 @@
 one transaction, and refuses a file newer than :data:`SCHEMA_VERSION`.
 """
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
-_SCHEMA = """
+_INTERIM = """job_id  TEXT NOT NULL,
+    idx     INTEGER NOT NULL,
+    data    TEXT NOT NULL,
+    time    REAL NOT NULL,
+    PRIMARY KEY (job_id, idx)"""
+_LOGS = """job_id  TEXT NOT NULL,
+    idx     INTEGER NOT NULL,
+    stream  TEXT NOT NULL,
+    text    TEXT NOT NULL,
+    time    REAL NOT NULL,
+    PRIMARY KEY (job_id, idx)"""
+"""The columns of the interim and logs tables (the same in every schema so far)."""
+
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS programs (
     id          TEXT PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
@@ -42,19 +55,10 @@ CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, backend);
 CREATE INDEX IF NOT EXISTS jobs_by_updated ON jobs (updated);
 CREATE INDEX IF NOT EXISTS jobs_by_session ON jobs (session_id);
 CREATE TABLE IF NOT EXISTS interim (
-    job_id  TEXT NOT NULL,
-    idx     INTEGER NOT NULL,
-    data    TEXT NOT NULL,
-    time    REAL NOT NULL,
-    PRIMARY KEY (job_id, idx)
+    {_INTERIM}
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS logs (
-    job_id  TEXT NOT NULL,
-    idx     INTEGER NOT NULL,
-    stream  TEXT NOT NULL,
-    text    TEXT NOT NULL,
-    time    REAL NOT NULL,
-    PRIMARY KEY (job_id, idx)
+    {_LOGS}
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
     id          TEXT PRIMARY KEY,
@@ -72,6 +76,25 @@ CREATE TABLE IF NOT EXISTS owners (
 );
 """
 
+_ROWID_LOGS_AND_INTERIM = f"""
+CREATE TABLE interim_v2 (
+    {_INTERIM}
+);
+INSERT INTO interim_v2 (job_id, idx, data, time) SELECT job_id, idx, data, time FROM interim;
+DROP TABLE interim;
+ALTER TABLE interim_v2 RENAME TO interim;
+CREATE TABLE logs_v2 (
+    {_LOGS}
+);
+INSERT INTO logs_v2 (job_id, idx, stream, text, time) SELECT job_id, idx, stream, text, time FROM logs;
+DROP TABLE logs;
+ALTER TABLE logs_v2 RENAME TO logs;
+"""
+"""Version 3: interim results and logs in ordinary (rowid) tables. ``WITHOUT ROWID`` keeps a
+whole row in the primary-key b-tree, and rows of log text are far too big for that: pages
+split half empty and the logs took several times their size on disk."""
+
 # Migrations from user_version N to N+1; index 0 creates version 1.
 # 1 -> 2: where each job ran ("local:<pid>" or a Dask worker's address), for job.metrics()["worker"]
-MIGRATIONS: list[str] = [_SCHEMA, "ALTER TABLE jobs ADD COLUMN worker TEXT"]
+# 2 -> 3: interim results and logs in rowid tables
+MIGRATIONS: list[str] = [_SCHEMA, "ALTER TABLE jobs ADD COLUMN worker TEXT", _ROWID_LOGS_AND_INTERIM]

@@ -15,19 +15,21 @@ home, where the work is done.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import time
 from typing import Any, Callable
 
 from ..status import QUEUED, status_name
-from . import codec
+from . import arguments, codec
 from .events import JobEvent
 from .home import open_home
 from .ids import new_job_id, new_program_id, new_session_id
 from .names import unknown
 from .options import RuntimeOptions
 from .programs import registry
+from .store import StoreError
 
 
 RECENT_JOBS = 50
@@ -51,17 +53,43 @@ def _unknown_backend_error():
     return UnknownBackendError
 
 
+@contextlib.contextmanager
+def _store_errors():
+    """A store that cannot be used (unreachable, damaged, full) as the client's error class."""
+    try:
+        yield
+    except StoreError as exc:
+        from .errors import RuntimeStoreError
+
+        raise RuntimeStoreError(str(exc)) from None
+
+
+def _name_taken(name: str) -> Exception:
+    """The client's error for an upload (or rename) under a name another program has."""
+    return _exc("IBMInputValueError")(
+        f"A program named '{name}' already exists; choose another name, or use "
+        "update_program() to change it."
+    )
+
+
 def _circuit_width(value: Any) -> int:
-    """The widest circuit in (nested) inputs, so "least busy" never picks a too-small device."""
+    """The widest circuit in (nested) inputs, so "least busy" never picks a too-small device.
+
+    A walk with its own stack, each container visited once: inputs nested 100,000 deep or
+    holding themselves reach the serialization check with its clear error, not a
+    RecursionError here.
+    """
     from qiskit import QuantumCircuit
 
-    if isinstance(value, QuantumCircuit):
-        return value.num_qubits
-    if isinstance(value, dict):
-        return max((_circuit_width(v) for v in value.values()), default=0)
-    if isinstance(value, (list, tuple)):
-        return max((_circuit_width(v) for v in value), default=0)
-    return 0
+    widest, stack, seen = 0, [value], set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, QuantumCircuit):
+            widest = max(widest, item.num_qubits)
+        elif isinstance(item, (dict, list, tuple)) and id(item) not in seen:
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)
+    return widest
 
 
 class LocalRuntimeService:
@@ -73,7 +101,8 @@ class LocalRuntimeService:
     """
 
     def __init__(self, home=None, dask=None):
-        self._home = open_home(home)
+        with _store_errors():
+            self._home = open_home(home)
         if dask is not None:
             self._home.use_dask(dask)
         else:
@@ -117,6 +146,7 @@ class LocalRuntimeService:
         from .programs.builtin import BUILTIN_PROGRAMS
 
         programs = [registry.builtin_program(pid) for pid in BUILTIN_PROGRAMS]
+        limit, skip = arguments.count("limit", limit, allow_none=True), arguments.count("skip", skip)
         programs += [registry.from_row(row) for row in self._home.store.list_programs()]
         programs = programs[skip:]
         return programs if limit is None else programs[:limit]
@@ -173,13 +203,11 @@ class LocalRuntimeService:
             parameters=parameters, return_values=return_values, interim_results=interim_results,
         )
         # a built-in's name is free, as on IBM's service: the upload gets its own id
-        if any(row["name"] == meta["name"] for row in self._home.store.list_programs()):
-            raise _exc("IBMInputValueError")(
-                f"A program named '{meta['name']}' already exists; choose another name, or use "
-                "update_program() to change it."
-            )
         program_id = new_program_id(meta["name"])
-        self._home.store.insert_program(program_id, meta["name"], source, json.dumps(meta))
+        with _store_errors():
+            inserted = self._home.store.insert_program(program_id, meta["name"], source, json.dumps(meta))
+        if not inserted:
+            raise _name_taken(meta["name"])
         return program_id
 
     def update_program(
@@ -213,10 +241,8 @@ class LocalRuntimeService:
             return_values=return_values, interim_results=interim_results,
         )
         registry.check_metadata(meta)
-        other = self._home.store.get_program(meta["name"])
-        if other is not None and other["id"] != program.program_id:
-            raise _exc("IBMInputValueError")(f"A program named '{meta['name']}' already exists.")
-        self._home.store.update_program(program.program_id, meta["name"], source, json.dumps(meta))
+        if not self._home.store.update_program(program.program_id, meta["name"], source, json.dumps(meta)):
+            raise _name_taken(meta["name"])
 
     def upload_or_update_program(self, data: str, metadata: dict | str | None = None,
                                  name: str | None = None, **fields: Any) -> str:
@@ -330,7 +356,7 @@ class LocalRuntimeService:
         program = self.program(program_id)
         opts = RuntimeOptions.coerce(options)
         if session_id is not None:
-            opts.session_id = session_id
+            opts.session_id = arguments.text("session_id", session_id, "a session id")
         inputs = self._inputs_dict(inputs)
 
         session = None
@@ -366,6 +392,11 @@ class LocalRuntimeService:
             raise _exc("IBMInputValueError")(
                 f"Inputs of program '{program.program_id}' cannot be serialized: {exc}."
             ) from None
+        except RecursionError:
+            raise _exc("IBMInputValueError")(
+                f"Inputs of program '{program.program_id}' are nested too deeply to serialize; "
+                "pass flatter data (lists of values, arrays)."
+            ) from None
         inputs_json = codec.json_form(inputs_text)
         unset = registry.unset_inputs(program, inputs_json)
         if unset:  # None for an optional parameter: not given, the program's default applies
@@ -375,8 +406,6 @@ class LocalRuntimeService:
 
         limit = program.max_execution_time
         if opts.max_execution_time is not None:
-            if opts.max_execution_time <= 0:
-                raise _exc("IBMInputValueError")("max_execution_time must be a positive number of seconds.")
             limit = min(limit, opts.max_execution_time) if limit else opts.max_execution_time
 
         if result_decoder is None and program.is_builtin:
@@ -387,18 +416,19 @@ class LocalRuntimeService:
         if session is not None and session["backend_name"] is None:
             home.store.set_session_backend(opts.session_id, backend.name)
         job_id = new_job_id()
-        home.store.insert_job(
-            id=job_id,
-            program_id=program.program_id,
-            program_data=None if program.is_builtin else program.data,
-            backend=backend.name,
-            inputs=inputs_text,
-            options=json.dumps(opts.to_dict()),
-            session_id=opts.session_id,
-            max_execution_time=limit,
-            log_level=opts.log_level,
-            owner=scheduler.token,
-        )
+        with _store_errors():
+            home.store.insert_job(
+                id=job_id,
+                program_id=program.program_id,
+                program_data=None if program.is_builtin else program.data,
+                backend=backend.name,
+                inputs=inputs_text,
+                options=json.dumps(opts.to_dict()),
+                session_id=opts.session_id,
+                max_execution_time=limit,
+                log_level=opts.log_level,
+                owner=scheduler.token,
+            )
         job = RuntimeJob(self, home.store.get_job(job_id), result_decoder=result_decoder)
         if callback is not None:
             job._attach(callback)
@@ -438,6 +468,7 @@ class LocalRuntimeService:
         """
         from .jobs import RuntimeJob
 
+        limit, skip = arguments.count("limit", limit, allow_none=True), arguments.count("skip", skip)
         self._home.check_orphans()
         if program_id is not None and registry.builtin_program(program_id) is None:
             row = self._home.store.get_program(program_id)
@@ -459,8 +490,8 @@ class LocalRuntimeService:
     def open_session(self, backend_name: str | None = None, max_time: float | None = None) -> str:
         if backend_name is not None:
             backend_name = self.backend(backend_name).name
-        if max_time is not None and max_time <= 0:
-            raise _exc("IBMInputValueError")("max_time must be a positive number of seconds.")
+        if max_time is not None:
+            max_time = arguments.seconds("max_time", max_time)
         session_id = new_session_id()
         self._home.store.insert_session(session_id, backend_name, max_time)
         return session_id
@@ -492,6 +523,7 @@ class LocalRuntimeService:
         }
 
     def sessions(self, limit: int = 20, skip: int = 0) -> list[dict]:
+        limit, skip = arguments.count("limit", limit), arguments.count("skip", skip)
         return [self.session_details(row["id"]) for row in self._home.store.list_sessions(limit, skip)]
 
     def _session_row(self, session_id: str):

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 from ..status import CANCELLED, FINAL_STATUSES, PENDING_STATUSES, QUEUED, RUNNING
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["JOB_COLUMNS", "SCHEMA_VERSION", "Store", "StoreError"]
+__all__ = ["JOB_COLUMNS", "SCHEMA_VERSION", "Store", "StoreError", "StoreFull"]
 
 JOB_COLUMNS = (
     "id", "program_id", "backend", "status", "options", "session_id", "max_execution_time",
@@ -77,25 +77,127 @@ class StoreError(RuntimeError):
     """The store file cannot be used (newer schema, unreadable file)."""
 
 
+class StoreFull(StoreError):
+    """A write found no room on the disk; the transaction was rolled back, earlier ones kept."""
+
+
+RESERVE_BYTES = 256 * 1024
+"""Disk kept aside next to the store for recording jobs' ends when the disk is full."""
+
+
+def _is_full(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code == getattr(sqlite3, "SQLITE_FULL", 13) or "full" in str(exc).lower()
+
+
+def _is_write_failure(exc: sqlite3.OperationalError) -> bool:
+    """No room, or an I/O error writing (SQLite reports growing its -shm file on a full
+    tmpfs as SQLITE_IOERR_SHMSIZE, not SQLITE_FULL)."""
+    return _is_full(exc) or (getattr(exc, "sqlite_errorname", "") or "").startswith("SQLITE_IOERR")
+
+
+def _little_room(directory: Path) -> bool:
+    try:
+        stats = os.statvfs(directory)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 4 * RESERVE_BYTES
+
+
 class Store:
     """Typed access to the runtime's SQLite file; one connection per thread."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._migrate()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._refuse_empty_file()
+            self._check_pages()
+            self._migrate()
+            self.ensure_reserve()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            if not isinstance(exc, sqlite3.OperationalError) or "malformed" in str(exc):
+                raise self._damaged(str(exc)) from None
+            raise self._unusable(str(exc)) from None
+        except OSError as exc:
+            self.close()
+            raise self._unusable(exc.strerror or str(exc)) from None
+
+    @property
+    def _reserve(self) -> Path:
+        return self.path.with_name(self.path.name + "-reserve")
+
+    def ensure_reserve(self) -> None:
+        """Keep :data:`RESERVE_BYTES` of disk aside next to the store (best effort).
+
+        When the disk fills up, :meth:`set_status` gives this room back and retries, so
+        a job can always be ended saying why ("store full: ...") instead of staying
+        RUNNING because even that small update found no room.
+        """
+        try:
+            if not self._reserve.exists():
+                with open(self._reserve, "wb") as handle:
+                    handle.write(b"\0" * RESERVE_BYTES)
+        except OSError:
+            with contextlib.suppress(OSError):
+                self._reserve.unlink()
+
+    def _release_reserve(self) -> bool:
+        try:
+            self._reserve.unlink()
+            return True
+        except OSError:
+            return False
+
+    def _unusable(self, reason: str) -> StoreError:
+        return StoreError(f"The runtime home {self.path.parent} cannot be used ({reason}); give a "
+                          "directory you can write: home=... or $QRT_HOME.")
+
+    def _damaged(self, reason: str) -> StoreError:
+        return StoreError(
+            f"The job store {self.path} is damaged ({reason}); nothing was written to it. Move it "
+            f"aside (mv {self.path} {self.path}.damaged, with its -wal and -shm files) to start a "
+            "new store there, or use another home; the runtime never deletes a store itself."
+        )
+
+    def _refuse_empty_file(self) -> None:
+        """A 0-byte file is not a new store: SQLite would silently start one over what was
+        there (a history truncated by a failed copy, a full disk). A write-ahead log with
+        content means the file is merely not checkpointed yet, which is fine."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        if (self.path.exists() and self.path.stat().st_size == 0
+                and not (wal.exists() and wal.stat().st_size > 0)):
+            raise StoreError(
+                f"The job store {self.path} is empty (0 bytes), not a store the runtime wrote; move "
+                f"it aside (mv {self.path} {self.path}.empty) to start a new store there, or use "
+                "another home."
+            )
+
+    def _check_pages(self) -> None:
+        """``PRAGMA quick_check`` before anything is written: a file with damaged pages is
+        refused, not written into (writing could spread the damage)."""
+        problems = [row[0] for row in self._read("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            lines = [line.strip() for text in problems for line in text.splitlines()
+                     if line.strip() and not line.startswith("***")]
+            raise self._damaged(lines[0] if lines else "quick_check failed")
 
     # -- connections and transactions ---------------------------------------
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA foreign_keys=ON")
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute("PRAGMA foreign_keys=ON")
+            except BaseException:
+                conn.close()  # a traceback must not keep the file open (a home on a mount, say)
+                raise
             self._local.conn = conn
         return conn
 
@@ -106,11 +208,18 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
             conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and _is_write_failure(exc):
+                full = _is_full(exc) or _little_room(self.path.parent)
+                raise StoreFull(
+                    f"{'store full: no room left for' if full else 'store write failed in'} the job store "
+                    f"{self.path} ({exc}); nothing of this write was kept. "
+                    f"{'Free space on that disk' if full else 'Check that disk'} or use another home."
+                ) from None
+            raise
 
     def _read(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
         return self._conn().execute(sql, tuple(args)).fetchall()
@@ -137,20 +246,29 @@ class Store:
             self._local.conn = None
 
     # -- programs -----------------------------------------------------------
-    def insert_program(self, program_id: str, name: str, data: str, metadata: str) -> None:
+    def insert_program(self, program_id: str, name: str, data: str, metadata: str) -> bool:
+        """Store a new program; False if the name is taken (checked and inserted in one
+        transaction, so of two processes uploading one name at once exactly one wins)."""
         now = time.time()
         with self.tx() as c:
+            if c.execute("SELECT 1 FROM programs WHERE name=?", (name,)).fetchone():
+                return False
             c.execute(
                 "INSERT INTO programs (id, name, data, metadata, created, updated) VALUES (?,?,?,?,?,?)",
                 (program_id, name, data, metadata, now, now),
             )
+        return True
 
-    def update_program(self, program_id: str, name: str, data: str, metadata: str) -> None:
+    def update_program(self, program_id: str, name: str, data: str, metadata: str) -> bool:
+        """Change a program; False if another program has ``name`` by now."""
         with self.tx() as c:
+            if c.execute("SELECT 1 FROM programs WHERE name=? AND id<>?", (name, program_id)).fetchone():
+                return False
             c.execute(
                 "UPDATE programs SET name=?, data=?, metadata=?, updated=? WHERE id=?",
                 (name, data, metadata, time.time(), program_id),
             )
+        return True
 
     def delete_program(self, program_id: str) -> bool:
         with self.tx() as c:
@@ -236,8 +354,14 @@ class Store:
         if only_if:
             sql += f" AND status IN ({','.join('?' for _ in only_if)})"
             args += only_if
-        with self.tx() as c:
-            return c.execute(sql, args).rowcount > 0
+        try:
+            with self.tx() as c:
+                return c.execute(sql, args).rowcount > 0
+        except StoreFull:
+            if not self._release_reserve():
+                raise
+            with self.tx() as c:  # the reserve's room: a job's end is always recorded
+                return c.execute(sql, args).rowcount > 0
 
     def set_worker(self, job_id: str, where: str) -> None:
         """Record where a job runs (``job.metrics()["worker"]``); its status is untouched."""
@@ -332,17 +456,39 @@ class Store:
     def log_count(self, job_id: str) -> int:
         return self._read("SELECT count(*) FROM logs WHERE job_id=?", (job_id,))[0][0]
 
-    def write_batch(self, interim_rows: list, log_rows: list) -> None:
-        """Interim results and log lines of many jobs in one transaction (the hot path)."""
+    def next_indexes(self, job_id: str) -> tuple[int, int]:
+        """The first unused interim and log index of a job: one past the highest recorded,
+        so an index is never given twice even if rows were ever missing in between."""
+        row = self._read(
+            "SELECT (SELECT coalesce(max(idx) + 1, 0) FROM interim WHERE job_id=?),"
+            " (SELECT coalesce(max(idx) + 1, 0) FROM logs WHERE job_id=?)", (job_id, job_id))[0]
+        return row[0], row[1]
+
+    def write_batch(self, interim_rows: list, log_rows: list) -> set[str]:
+        """Interim results and log lines of many jobs in one transaction (the hot path).
+
+        Only rows of jobs that are RUNNING when the transaction holds the write lock
+        are recorded: once a job is final nothing more is added to it (a killed
+        worker's last messages, a thread its program left running). Plain INSERTs:
+        an index already taken is an error, never an overwrite. Returns the ids of
+        the jobs whose rows were refused.
+        """
         if not interim_rows and not log_rows:
-            return
+            return set()
+        job_ids = {row[0] for row in interim_rows} | {row[0] for row in log_rows}
         with self.tx() as c:
+            marks = ",".join("?" * len(job_ids))
+            running = {row[0] for row in c.execute(
+                f"SELECT id FROM jobs WHERE status=? AND id IN ({marks})", (RUNNING, *job_ids))}
+            refused = job_ids - running
+            if refused:
+                interim_rows = [row for row in interim_rows if row[0] in running]
+                log_rows = [row for row in log_rows if row[0] in running]
             if interim_rows:
-                _insert_rows(c, "INSERT OR REPLACE INTO interim (job_id, idx, data, time) VALUES ", 4,
-                             interim_rows)
+                _insert_rows(c, "INSERT INTO interim (job_id, idx, data, time) VALUES ", 4, interim_rows)
             if log_rows:
-                _insert_rows(c, "INSERT OR REPLACE INTO logs (job_id, idx, stream, text, time) VALUES ", 5,
-                             log_rows)
+                _insert_rows(c, "INSERT INTO logs (job_id, idx, stream, text, time) VALUES ", 5, log_rows)
+        return refused
 
     # -- sessions -----------------------------------------------------------
     def insert_session(self, session_id: str, backend: str | None, max_time: float | None) -> None:
@@ -375,6 +521,7 @@ class Store:
 
     # -- owners (which process runs which jobs) -------------------------------
     def heartbeat(self, token: str, pid: int, host: str) -> None:
+        self.ensure_reserve()  # given back when the disk was full; taken again once there is room
         with self.tx() as c:
             c.execute(
                 "INSERT INTO owners (token, pid, host, heartbeat) VALUES (?,?,?,?) "

@@ -39,11 +39,21 @@ from .job_limits import end_descendants, become_subreaper, memory_limited
 
 
 class _ConnStream(io.TextIOBase):
-    """stdout/stderr of the running program, sent to the client line by line."""
+    """stdout/stderr of the running program, sent to the client line by line.
+
+    Text without a newline (a progress bar redrawn with ``\r``) is kept as a list of
+    pieces and only the new piece is searched, so each write costs its own length:
+    adding to one string and searching all of it made 30,000 updates quadratic. A
+    line that grows past :data:`LONG_LINE` characters is sent as it is, so a bar
+    that never ends its line neither holds memory nor waits for the job's end.
+    """
+
+    LONG_LINE = 64 * 1024
 
     def __init__(self, send, job_id: str, name: str):
         self._send, self._job_id, self.name = send, job_id, name
-        self._buffer = ""
+        self._pieces: list[str] = []
+        self._size = 0
         self._lock = threading.Lock()
 
     def writable(self) -> bool:
@@ -51,17 +61,26 @@ class _ConnStream(io.TextIOBase):
 
     def write(self, text: str) -> int:
         with self._lock:
-            self._buffer += text
-            if "\n" in self._buffer:
-                head, _, self._buffer = self._buffer.rpartition("\n")
-                self._send(("log", self._job_id, self.name, head + "\n"))
+            if "\n" in text:
+                head, _, tail = text.rpartition("\n")
+                self._pieces.append(head + "\n")
+                self._send(("log", self._job_id, self.name, "".join(self._pieces)))
+                self._pieces, self._size = ([tail], len(tail)) if tail else ([], 0)
+            elif text:
+                self._pieces.append(text)
+                self._size += len(text)
+                if self._size >= self.LONG_LINE:
+                    self._send_pieces()
         return len(text)
 
     def flush(self) -> None:
         with self._lock:
-            if self._buffer:
-                self._send(("log", self._job_id, self.name, self._buffer))
-                self._buffer = ""
+            self._send_pieces()
+
+    def _send_pieces(self) -> None:
+        if self._pieces:
+            self._send(("log", self._job_id, self.name, "".join(self._pieces)))
+            self._pieces, self._size = [], 0
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -141,10 +160,9 @@ def run_job(send, job_id, kind, ref, backend_name, backend_factory, inputs_json,
             text = messenger.final_result
         else:
             try:
-                text = codec.encode(value)
+                text = codec.encode_result(value)
             except Exception as exc:
-                _fail(send, job_id, err, f"The program's return value could not be serialized: "
-                                         f"{type(exc).__name__}: {exc}")
+                _fail(send, job_id, err, f"result is not serializable: {exc}")
                 return
         send(("result", job_id, text))
     finally:

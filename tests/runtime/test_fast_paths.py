@@ -42,6 +42,8 @@ def test_frame_reader_returns_every_message_in_order():
 
 def test_write_batch_keeps_every_row(tmp_path):
     store = Store(tmp_path / "runtime.db")
+    for job_id in ("j", "k"):
+        store.insert_job(id=job_id, program_id="p", backend="b", inputs="{}", options="{}", status="RUNNING")
     interim = [("j", i, f'{{"i": {i}}}', float(i)) for i in range(451)]  # two full chunks and a rest
     logs = [("j", i, "stdout", f"line {i}\n", 0.0) for i in range(3)]
     store.write_batch(interim, logs)

@@ -58,13 +58,26 @@ def test_conditional_status_change_settles_races(store):
 
 
 def test_interim_and_logs_batch_in_order(store):
-    add_job(store, "j")
+    add_job(store, "j", status="RUNNING")
     store.write_batch([("j", i, f'{{"i": {i}}}', 0.0) for i in range(100)], [("j", 0, "stdout", "hi\n", 0.0)])
     assert [r["idx"] for r in store.interim("j")] == list(range(100))
     assert store.interim_count("j") == 100
     assert store.logs("j")[0]["text"] == "hi\n"
     store.delete_job("j")
     assert store.interim_count("j") == 0 and store.get_job("j") is None
+
+
+def test_a_final_job_takes_no_rows_and_an_index_is_never_overwritten(store):
+    add_job(store, "run", status="RUNNING")
+    add_job(store, "done", status="DONE")
+    refused = store.write_batch([("run", 0, "{}", 0.0), ("done", 0, "{}", 0.0)],
+                                [("done", 0, "stdout", "late\n", 0.0)])
+    assert refused == {"done"}
+    assert store.interim_count("done") == 0 and store.log_count("done") == 0
+    assert store.next_indexes("run") == (1, 0)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.write_batch([("run", 0, '{"again": 1}', 0.0)], [])
+    assert [r["data"] for r in store.interim("run")] == ["{}"]
 
 
 def test_queued_jobs_put_open_sessions_first(store):

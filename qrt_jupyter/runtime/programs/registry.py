@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from importlib import import_module
 from typing import Any, Mapping
 
+from ..arguments import seconds
 from .builtin import BUILTIN_PROGRAMS
 
 REQUIRED_METADATA = ("name", "description", "max_execution_time")
@@ -182,11 +183,20 @@ def _sentence(exc: Exception) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
+def _json_copy(metadata: Any) -> Any:
+    """A private copy of ``metadata``, and proof that it is JSON data."""
+    try:
+        return json.loads(json.dumps(metadata))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise _input_error(f"Program metadata must be JSON data (objects, lists, text, numbers): "
+                           f"{exc}.") from None
+
+
 def load_metadata(metadata: dict | str | None) -> dict:
     if metadata is None:
         return {}
     if isinstance(metadata, dict):
-        loaded = json.loads(json.dumps(metadata))  # a private copy, and proof it is JSON
+        loaded = _json_copy(metadata)
     elif isinstance(metadata, str) and os.path.isfile(metadata):
         with open(metadata, encoding="utf-8") as handle:
             try:
@@ -273,9 +283,8 @@ def check_metadata(meta: dict) -> None:
     if not isinstance(meta["name"], str) or not _NAME.match(meta["name"]):
         raise _input_error(f"Program name {meta['name']!r} must be letters, digits, '-', '_' or '.', "
                            "starting with a letter or digit.")
-    limit = meta["max_execution_time"]
-    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit <= 0:
-        raise _input_error(f"max_execution_time must be a positive number of seconds, not {limit!r}.")
+    _json_copy(meta)  # keyword fields too (a set as description, say)
+    seconds("max_execution_time", meta["max_execution_time"])
     for key in SPEC_KEYS[1:]:
         schema = (meta.get("spec") or {}).get(key)
         if schema is None:
