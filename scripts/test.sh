@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash .ci/browser-deps.sh
-bash .ci/server-deps.sh
+bash .ci/debian-deps.sh
 export QRT_HOME="$(mktemp -d -t qrt-test-XXXXXX)"
 .venv/bin/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider -ra "$@"

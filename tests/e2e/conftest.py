@@ -17,7 +17,7 @@ The pieces, from the outside in:
   left of the process tree, so no kernel or runtime worker outlives the tests.
 - ``browser`` (session scope): Debian's Chromium driven by Python playwright.
   Tests are skipped, not failed, when Chromium is missing; run
-  ``.ci/browser-deps.sh`` to install it.
+  ``.ci/debian-deps.sh`` to install it.
 - ``lab`` / ``nb7`` (per test): a fresh browser context and page wrapped in
   :class:`NotebookPage`, which knows how a person works a notebook: open it,
   wait for the kernel, *Run > Run All Cells*, look at the outputs, take a
@@ -348,7 +348,7 @@ def notebook_server(tmp_path_factory, chromium_available):
 @pytest.fixture(scope="session")
 def chromium_available():
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not found: install it with .ci/browser-deps.sh")
+        pytest.skip(f"{CHROMIUM} not found: install it with .ci/debian-deps.sh")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..errors import ApiError
-from ..http import call, endpoint, field, json_body, positive_number, service
+from ..http import call, endpoint, field, json_body, service
 from ..routes import jobs as old_api
 from ..wire import job_json
 
@@ -71,12 +71,7 @@ def _submit(svc, body: dict) -> dict:
                             f"{', '.join(PROGRAMS)}).{hint}")
     params = field(body, "params", (dict,), required=True)
     options: dict = {"backend_name": old_api.find_backend(svc, field(body, "backend", (str,), required=True)).name}
-    log_level = field(body, "log_level", (str,))
-    if log_level:
-        options["log_level"] = log_level.upper()
-    limit = positive_number(body, "cost")
-    if limit is not None:
-        options["max_execution_time"] = limit
+    options.update(old_api.level_and_limit(body, "cost"))
     session_id = field(body, "session_id", (str,))
     if session_id:
         from .sessions import open_session_for

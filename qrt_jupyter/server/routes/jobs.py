@@ -66,6 +66,21 @@ def merged_params(raw) -> dict:
                             f"{' '.join(str(exc).split())[:200]}); encode them with RuntimeEncoder") from None
 
 
+def level_and_limit(body: dict, limit_field: str) -> dict:
+    """The ``log_level`` and time-limit run options of a job request of either API (IBM's
+    names the limit ``cost``), checked; only those given."""
+    options: dict = {}
+    log_level = field(body, "log_level", (str,))
+    if log_level:
+        if log_level.upper() not in _LOG_LEVELS:
+            raise ApiError(400, f"field log_level must be one of {', '.join(_LOG_LEVELS)}, not {log_level[:20]!r}")
+        options["log_level"] = log_level.upper()
+    limit = positive_number(body, limit_field)
+    if limit is not None:
+        options["max_execution_time"] = limit
+    return options
+
+
 def _submit(svc, body: dict) -> dict:
     unknown = sorted(set(body) - _JOB_FIELDS)
     if unknown:
@@ -77,14 +92,7 @@ def _submit(svc, body: dict) -> dict:
     backend = field(body, "backend", (str,))
     if backend:
         options["backend_name"] = find_backend(svc, backend).name
-    log_level = field(body, "log_level", (str,))
-    if log_level:
-        if log_level.upper() not in _LOG_LEVELS:
-            raise ApiError(400, f"field log_level must be one of {', '.join(_LOG_LEVELS)}, not {log_level[:20]!r}")
-        options["log_level"] = log_level.upper()
-    limit = positive_number(body, "max_execution_time")
-    if limit is not None:
-        options["max_execution_time"] = limit
+    options.update(level_and_limit(body, "max_execution_time"))
     session_id = field(body, "session_id", (str,))
     if session_id:
         from .sessions import find_session
