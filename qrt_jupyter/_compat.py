@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 __all__ = [
     "aer_default_configuration",
+    "aer_target_key",
     "ibm_backend_client",
     "ibm_job_cached_facts",
     "ibm_job_reason",
@@ -38,6 +39,30 @@ def aer_default_configuration() -> dict:
     from qiskit_aer import AerSimulator
 
     return dict(AerSimulator._DEFAULT_CONFIGURATION)
+
+
+def aer_target_key(backend: Any) -> tuple | None:
+    """What a plain ``AerSimulator``'s ``target`` is built from, as a hashable key; None for
+    any other backend.
+
+    Such a simulator builds a new ``Target`` on every ``target`` access (about a millisecond,
+    most of a warm Bell job's compile step), from its configuration, which only its method,
+    its noise model and the options kept in ``_options_configuration`` and
+    ``_options_properties`` change. Two equal keys mean equal targets, so a pass manager
+    built for one serves the other without reading ``target`` again.
+    """
+    from qiskit_aer import AerSimulator
+
+    if not isinstance(backend, AerSimulator) or getattr(backend, "_from_backend", True):
+        return None
+    try:
+        extra = (repr(sorted(backend._options_configuration.items())),
+                 repr(sorted(backend._options_properties.items())))
+    except (AttributeError, TypeError):
+        return None
+    options = backend.options
+    return (id(backend._configuration), getattr(options, "method", None),
+            id(getattr(options, "noise_model", None)), extra)
 
 
 def load_fake_device_noise(device: Any) -> None:

@@ -26,6 +26,32 @@ def test_aer_default_configuration_is_a_private_copy():
     assert AerSimulator._DEFAULT_CONFIGURATION["backend_name"] == "aer_simulator"
 
 
+def test_aer_target_key_changes_exactly_when_the_target_would():
+    from qiskit_aer import AerSimulator
+    from qiskit_aer.noise import NoiseModel, depolarizing_error
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+    simulator = AerSimulator()
+    key = _compat.aer_target_key(simulator)
+    assert key is not None and _compat.aer_target_key(simulator) == key
+    first, second = simulator.target, simulator.target  # a new, equal target each time: what the key stands for
+    assert first is not second and (first.num_qubits, set(first.operation_names)) == \
+        (second.num_qubits, set(second.operation_names))
+    simulator.set_options(shots=7, seed_simulator=3)  # not a configuration option
+    assert _compat.aer_target_key(simulator) == key
+    simulator.set_options(n_qubits=3)
+    narrow = _compat.aer_target_key(simulator)
+    assert narrow != key and simulator.target.num_qubits == 3
+    simulator.set_options(method="stabilizer")
+    assert _compat.aer_target_key(simulator) not in (key, narrow)
+    noise = NoiseModel()
+    noise.add_all_qubit_quantum_error(depolarizing_error(0.1, 1), ["sx"])
+    noisy = AerSimulator(noise_model=noise)
+    assert _compat.aer_target_key(noisy) != _compat.aer_target_key(AerSimulator())
+    assert _compat.aer_target_key(AerSimulator.from_backend(FakeManilaV2())) is None  # a fixed target
+    assert _compat.aer_target_key(FakeManilaV2()) is None
+
+
 def test_fake_device_noise_is_loaded_before_its_first_run():
     from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 

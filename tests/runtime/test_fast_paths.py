@@ -110,3 +110,30 @@ def test_transpile_with_a_cached_pass_manager_gives_a_valid_circuit(common):
     once, again = (common.transpile([circuit], backend, 1, False, 11)[0] for _ in range(2))
     assert once == again  # same seed, same (reused) pass manager: same circuit
     assert set(once.count_ops()) <= set(backend.target.operation_names) | {"barrier"}
+
+
+def test_small_ideal_circuits_run_aer_on_one_thread_with_the_same_seeded_samples(common):
+    from qiskit import QuantumCircuit
+    from qiskit_aer import AerSimulator
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+    from qrt_jupyter.runtime.programs.builtin import sampler
+
+    ideal, bell = AerSimulator(), _bell()
+    assert common.simulator_run_options(ideal, [bell], {"seed_simulator": 3}) == \
+        {"seed_simulator": 3, "max_parallel_threads": 1}
+    assert common.simulator_run_options(ideal, [bell], {"max_parallel_threads": 2}) == {"max_parallel_threads": 2}
+    wide = QuantumCircuit(common.ONE_THREAD_BELOW_QUBITS)
+    wide.h(range(wide.num_qubits))
+    wide.measure_all()
+    assert common.simulator_run_options(ideal, [bell, wide], None) == {}
+    assert common.simulator_run_options(FakeManilaV2(), [bell], None) == {}  # noisy: parallel shots
+    pinned = AerSimulator(max_parallel_threads=2)
+    assert common.simulator_run_options(pinned, [bell], None) == {}
+
+    # the built-in sampler on one thread gives the samples Aer gives on all of them
+    def samples(backend):
+        result = sampler.main(backend, None, pubs=[(bell,)], shots=500, run_options={"seed_simulator": 5})
+        return result[0].data.meas.get_bitstrings()
+
+    assert samples(ideal) == samples(pinned)

@@ -117,6 +117,31 @@ def is_noisy(backend) -> bool:
     return True
 
 
+ONE_THREAD_BELOW_QUBITS = 14
+"""Aer's own ``statevector_parallel_threshold``: below it Aer does not split a state's work
+between threads anyway."""
+
+
+def simulator_run_options(backend, circuits: list, run_options: dict | None) -> dict:
+    """``run_options`` for ``backend.run``, with Aer held to one thread for small ideal circuits.
+
+    Below :data:`ONE_THREAD_BELOW_QUBITS` qubits a noiseless Aer simulation has nothing to
+    share between threads, yet starting and synchronising its OpenMP team made a warm Bell
+    job's sampling take 11 ms instead of 7 in a worker whose client keeps the other core
+    busy (BENCHMARKS.md, issue 17). Seeded results are the same with one thread or many. A
+    thread count the user set, in the run options or on the backend, is kept; noisy
+    backends, whose shots Aer runs in parallel, are left alone.
+    """
+    options = dict(run_options or {})
+    if "max_parallel_threads" in options or getattr(backend.options, "max_parallel_threads", None):
+        return options
+    if is_noisy(backend) or not circuits:
+        return options
+    if max(circuit.num_qubits for circuit in circuits) < ONE_THREAD_BELOW_QUBITS:
+        options["max_parallel_threads"] = 1
+    return options
+
+
 def transpile(
     circuits: list,
     backend,
@@ -132,8 +157,9 @@ def transpile(
     return list(pm.run(list(circuits)))
 
 
-_PASS_MANAGERS: dict[tuple, tuple[Any, tuple | None, Any]] = {}
-"""Preset pass managers kept by a warm worker: key -> (target, its fingerprint or None, pm)."""
+_PASS_MANAGERS: dict[tuple, tuple] = {}
+"""Preset pass managers kept by a warm worker: key -> (backend weakref, cheap target key or None,
+target, its fingerprint or None, pm)."""
 
 _PASS_MANAGERS_MAX = 64
 
@@ -144,38 +170,47 @@ def pass_manager(backend, optimization_level: int = 1, seed_transpiler: int | No
 
     Building one costs a quarter of a second on Aer's simulator, where every
     ``backend.target`` access builds a new ``Target`` and qiskit reads it once
-    per instruction name; that was most of a small sampler job. So the target is
-    read once, and the manager is kept for as long as the backend's target stays
-    the same: the same object for devices, an equal one for Aer, whose target is
-    rebuilt from options a program may have changed. Running a pass manager
+    per instruction name; that was most of a small sampler job. So the manager is
+    kept for as long as the backend's target stays the same: the same object for
+    devices; for Aer's simulator, the same inputs its target is built from
+    (:func:`~qrt_jupyter._compat.aer_target_key`, which saves reading the target at
+    all: a millisecond per job), else an equal fingerprint. Running a pass manager
     leaves it unchanged, so reuse gives the same circuits as a fresh one.
     """
+    import weakref
+
     from qiskit.transpiler import generate_preset_pass_manager
 
-    target = backend.target
+    from ...._compat import aer_target_key
+
     layout_key = _layout_key(initial_layout)
     if layout_key is _UNCACHEABLE:
-        return generate_preset_pass_manager(optimization_level=optimization_level, target=target,
+        return generate_preset_pass_manager(optimization_level=optimization_level, target=backend.target,
                                             initial_layout=initial_layout,
                                             seed_transpiler=seed_transpiler)
     key = (id(backend), optimization_level, seed_transpiler, layout_key)
+    cheap = aer_target_key(backend)
     cached = _PASS_MANAGERS.get(key)
+    if cached is not None and cached[0]() is not backend:  # a dead backend's id, reused
+        cached = None
+    if cached is not None and cheap is not None and cached[1] == cheap:
+        return cached[4]
+    target = backend.target
     fingerprint = None
     if cached is not None:
-        old_target, old_fingerprint, pm = cached
+        _, _, old_target, old_fingerprint, pm = cached
         if old_target is target:
             return pm
         fingerprint = _target_fingerprint(target)
         if fingerprint == (old_fingerprint or _target_fingerprint(old_target)):
-            _PASS_MANAGERS[key] = (old_target, fingerprint, pm)
+            _PASS_MANAGERS[key] = (cached[0], cheap, old_target, fingerprint, pm)
             return pm
     pm = generate_preset_pass_manager(optimization_level=optimization_level, target=target,
                                       initial_layout=initial_layout, seed_transpiler=seed_transpiler)
     if len(_PASS_MANAGERS) >= _PASS_MANAGERS_MAX:  # a new seed_transpiler per job would grow it without bound
         _PASS_MANAGERS.pop(next(iter(_PASS_MANAGERS)))
-    # holding the target keeps `is` meaningful for devices whose target never changes; should
-    # a new backend reuse a dead one's id, the fingerprint still tells the targets apart
-    _PASS_MANAGERS[key] = (target, fingerprint, pm)
+    # holding the target keeps `is` meaningful for devices whose target never changes
+    _PASS_MANAGERS[key] = (weakref.ref(backend), cheap, target, fingerprint, pm)
     return pm
 
 
@@ -261,7 +296,7 @@ def parameter_rows(parameter_values, count: int) -> list:
 
 def run_counts(backend, circuits: list, shots: int, run_options: dict) -> list[dict[int, int]]:
     """Run and return each circuit's counts keyed by the integer outcome over all clbits."""
-    options = {k: v for k, v in (run_options or {}).items() if k != "shots"}
+    options = {k: v for k, v in simulator_run_options(backend, circuits, run_options).items() if k != "shots"}
     result = backend.run(circuits, shots=shots, **options).result()
     return [
         {int(key, 16): int(n) for key, n in result.data(i)["counts"].items()}

@@ -66,7 +66,8 @@ def main(
     circuits = c.as_list(circuits)
     compiled = c.transpile(circuits, backend, optimization_level, skip_transpilation,
                            seed_transpiler, initial_layout)
-    result = backend.run(compiled, shots=int(shots), **run_options).result()
+    result = backend.run(compiled, shots=int(shots),
+                         **c.simulator_run_options(backend, compiled, run_options)).result()
     data = _jsonable(result.to_dict())
     data["backend_name"] = backend.name  # a fake device runs on Aer and says "aer_simulator"
     if measurement_error_mitigation:

@@ -134,4 +134,7 @@ def _run_pubs(backend, pubs, shots, run_options, optimization_level, skip_transp
     options = {"default_shots": shots}
     if "seed_simulator" in run_options:
         options["seed_simulator"] = run_options["seed_simulator"]
+    threads = c.simulator_run_options(backend, compiled, {}).get("max_parallel_threads")
+    if threads is not None:
+        options["run_options"] = {"max_parallel_threads": threads}
     return BackendSamplerV2(backend=backend, options=options).run(isa_pubs).result()
