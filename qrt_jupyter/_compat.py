@@ -27,6 +27,7 @@ __all__ = [
     "options_restored",
     "primitive_job_backend",
     "primitive_of_job",
+    "sampler_result_here",
 ]
 
 
@@ -63,6 +64,24 @@ def aer_target_key(backend: Any) -> tuple | None:
     options = backend.options
     return (id(backend._configuration), getattr(options, "method", None),
             id(getattr(options, "noise_model", None)), extra)
+
+
+def sampler_result_here(sampler: Any, pubs: list) -> Any:
+    """``sampler.run(pubs).result()`` of a ``BackendSamplerV2``, computed on this thread
+    (its ``_validate_pubs`` and ``_run``).
+
+    ``run()`` hands the work to a new ``PrimitiveJob`` thread and waits for it: in a
+    worker, whose job already has a process of its own, that is one more thread start
+    and wake-up per job for nothing. Other samplers go through ``run()``.
+    """
+    from qiskit.primitives import BackendSamplerV2
+    from qiskit.primitives.containers.sampler_pub import SamplerPub
+
+    if type(sampler) is not BackendSamplerV2:
+        return sampler.run(pubs).result()
+    coerced = [SamplerPub.coerce(pub, sampler.options.default_shots) for pub in pubs]
+    sampler._validate_pubs(coerced)
+    return sampler._run(coerced)
 
 
 def load_fake_device_noise(device: Any) -> None:

@@ -52,6 +52,35 @@ def test_aer_target_key_changes_exactly_when_the_target_would():
     assert _compat.aer_target_key(FakeManilaV2()) is None
 
 
+def test_sampler_result_here_is_what_run_gives():
+    import warnings
+
+    import numpy as np
+    from qiskit.circuit import Parameter
+    from qiskit_aer import AerSimulator
+
+    theta = Parameter("t")
+    circuit = QuantumCircuit(2, 2)
+    circuit.rx(theta, 0)
+    circuit.cx(0, 1)
+    circuit.measure([0, 1], [0, 1])
+    pubs = [(circuit, np.array([[0.1], [1.2], [2.3]])), (_measured(), None, 77)]
+    sampler = BackendSamplerV2(backend=AerSimulator(), options={"default_shots": 300, "seed_simulator": 4})
+    here, there = _compat.sampler_result_here(sampler, pubs), sampler.run(pubs).result()
+    assert here.metadata == there.metadata and len(here) == len(there) == 2
+    for a, b in zip(here, there):
+        assert a.metadata == b.metadata
+        assert {k: v.get_counts() for k, v in a.data.items()} == {k: v.get_counts() for k, v in b.data.items()}
+        assert all(np.array_equal(a.data[k].array, b.data[k].array) for k in a.data)
+    empty = QuantumCircuit(1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _compat.sampler_result_here(sampler, [(empty,)])
+    assert any("no output classical registers" in str(w.message) for w in caught)
+    other = StatevectorSampler(seed=3)  # not a BackendSamplerV2: through run()
+    assert _compat.sampler_result_here(other, [(_measured(),)])[0].data.meas.num_shots == 1024
+
+
 def test_fake_device_noise_is_loaded_before_its_first_run():
     from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 

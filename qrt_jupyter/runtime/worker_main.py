@@ -23,6 +23,7 @@ each job it kills what is left of them (see :mod:`.job_limits`).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import io
 import linecache
@@ -221,6 +222,9 @@ def serve(sock: socket.socket) -> None:
     import qiskit_aer  # noqa: F401
     import qiskit_ibm_runtime  # noqa: F401
 
+    # what is imported now lives as long as the worker: leave it out of the collector's
+    # full passes, which otherwise walk all of qiskit's objects during a job
+    gc.freeze()
     send(("ready", os.getpid()))
     from .backends import SIMULATOR_NAME
 
@@ -232,6 +236,8 @@ def serve(sock: socket.socket) -> None:
             if name not in warmed:
                 warmed.add(name)
                 _prewarm(name)
+                gc.collect()
+                gc.freeze()  # the backend and what its first job cached, as above
             continue
         try:
             message = inbox.read_one()

@@ -137,4 +137,6 @@ def _run_pubs(backend, pubs, shots, run_options, optimization_level, skip_transp
     threads = c.simulator_run_options(backend, compiled, {}).get("max_parallel_threads")
     if threads is not None:
         options["run_options"] = {"max_parallel_threads": threads}
-    return BackendSamplerV2(backend=backend, options=options).run(isa_pubs).result()
+    from ...._compat import sampler_result_here
+
+    return sampler_result_here(BackendSamplerV2(backend=backend, options=options), isa_pubs)
