@@ -245,9 +245,11 @@ class RuntimeJob:
     def result(self, timeout: float | None = None, decoder=None) -> Any:
         """Wait for the job and return its decoded result; raise the client's errors otherwise."""
         self.wait_for_final_state(timeout)
-        row = self._row()
+        row = self._store.job_outcome(self._job_id)
+        if row is None:
+            row = self._row()  # deleted meanwhile: the client's "not found" error
         if row["status"] == DONE:
-            return self._decode(self._store.job_blob(self._job_id, "result"), decoder)
+            return self._decode(row["result"], decoder)
         raise no_result_error(self._job_id, row["status"], row["reason"], row["error"])
 
     def interim_results(self, decoder=None) -> list:

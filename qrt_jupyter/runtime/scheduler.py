@@ -411,8 +411,8 @@ class Scheduler:
             self._interim_next.pop(job_id, None)
             self._log_next.pop(job_id, None)
             self._limits.pop(job_id, None)
-        self.hub.emit(JobEvent(job_id, "status", status))
-        with self._final:
+        with self._final:  # a result() waiting in the caller's thread first: it is the critical path
             self._final.notify_all()
+        self.hub.emit(JobEvent(job_id, "status", status))
         self.wake(queues_changed=True)
 

@@ -302,6 +302,11 @@ class Store:
         rows = self._read("SELECT status FROM jobs WHERE id=?", (job_id,))
         return rows[0][0] if rows else None
 
+    def job_outcome(self, job_id: str) -> sqlite3.Row | None:
+        """status, reason, error and result of a job in one read: what ``result()`` needs."""
+        rows = self._read("SELECT status, reason, error, result FROM jobs WHERE id=?", (job_id,))
+        return rows[0] if rows else None
+
     def job_blob(self, job_id: str, column: str) -> str | None:
         if column not in ("inputs", "result", "program_data", "error"):
             raise ValueError(column)

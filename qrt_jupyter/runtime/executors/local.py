@@ -44,16 +44,17 @@ class LocalExecutor(Executor):
         worker = self._pool.acquire()
         worker.job_id = launch.job_id
         worker.backends.add(launch.backend)
+        with self._lock:
+            self._running[launch.job_id] = worker
+        self._report(("worker", launch.job_id, f"local:{worker.pid}"))  # before its result can be
+        # the job first; preparing the other workers happens while it runs
+        sent = worker.send(("run", launch.job_id, launch.program_kind, launch.program, launch.backend,
+                            launch.backend_factory, launch.inputs, launch.log_level, launch.memory_limit))
         if launch.backend_factory is None:  # a local backend: the others may build it ahead of need
             if launch.backend in self._recent:
                 self._recent.remove(launch.backend)
             self._recent = (self._recent + [launch.backend])[-RECENT_BACKENDS:]
             self._pool.warm_backend(launch.backend)
-        with self._lock:
-            self._running[launch.job_id] = worker
-        self._report(("worker", launch.job_id, f"local:{worker.pid}"))
-        sent = worker.send(("run", launch.job_id, launch.program_kind, launch.program, launch.backend,
-                            launch.backend_factory, launch.inputs, launch.log_level, launch.memory_limit))
         if not sent:
             self._on_message(worker, ("exit", worker.process.returncode))
 
