@@ -6,8 +6,7 @@ The package root is deliberately thin: every public name is resolved lazily
 qiskit-aer nor plotly until the user actually touches a runtime or a widget.
 """
 
-from importlib import import_module
-
+from ._lazy import lazy_exports
 from ._version import __version__
 
 # public name -> module that defines it
@@ -30,18 +29,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS) + ["__version__", "load_ipython_extension"]
 
 
-def __getattr__(name):
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'qrt_jupyter' has no attribute {name!r}") from None
-    value = getattr(import_module(module), name)
-    globals()[name] = value  # resolve once
-    return value
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), __all__)
 
 
 def load_ipython_extension(ipython):

@@ -5,8 +5,7 @@ error classes say in one line what went wrong. Names resolve lazily so that
 ``import qrt_jupyter.ibm`` (done by ``%qrt_service``) costs nothing until used.
 """
 
-from importlib import import_module
-
+from qrt_jupyter._lazy import lazy_exports
 from qrt_jupyter.runtime.backends import register_backend_factory
 
 # ``ibm:<account>:<instance>:<device>`` backends: built in the local runtime's worker processes
@@ -25,15 +24,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'qrt_jupyter.ibm' has no attribute {name!r}") from None
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), __all__)

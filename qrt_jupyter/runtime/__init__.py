@@ -4,6 +4,7 @@
 docs/internals.md for how the store, scheduler and workers fit together.
 """
 
+from .._lazy import lazy_exports
 from .options import RuntimeOptions
 from .service import LocalRuntimeService
 
@@ -21,9 +22,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        from importlib import import_module
-
-        return getattr(import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module 'qrt_jupyter.runtime' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals(), __all__)

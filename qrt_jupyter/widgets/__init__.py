@@ -9,8 +9,9 @@ figure is first built.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
+
+from .._lazy import lazy_exports
 
 __all__ = ["Dashboard", "JobWidget", "show", "watch"]
 
@@ -34,15 +35,4 @@ def watch(job: Any, **kwargs: Any):
     return JobWidget(job, **kwargs)
 
 
-def __getattr__(name: str):
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'qrt_jupyter.widgets' has no attribute {name!r}") from None
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals(), __all__)

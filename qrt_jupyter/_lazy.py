@@ -1,0 +1,32 @@
+"""Public names resolved on first use (PEP 562), for the packages whose import must stay cheap.
+
+``import qrt_jupyter`` and ``%load_ext qrt_jupyter`` cost milliseconds because a
+package's public names are only a table of where each lives; the module that
+defines one (and qiskit behind it) is imported when the name is first read.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Callable
+
+
+def lazy_exports(package: str, exports: dict[str, str], namespace: dict,
+                 listed: list[str]) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
+    """``(__getattr__, __dir__)`` for ``package``: ``exports`` maps a name to the module that
+    defines it (absolute, or relative to ``package``); a resolved name is kept in ``namespace``
+    so the lookup happens once; ``__dir__`` lists ``listed``."""
+
+    def __getattr__(name: str):
+        try:
+            module = exports[name]
+        except KeyError:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+        value = getattr(import_module(module, package), name)
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return list(listed)
+
+    return __getattr__, __dir__
