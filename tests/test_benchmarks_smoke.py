@@ -59,3 +59,24 @@ def test_machine_is_recorded(report):
     machine = report[0]["machine"]
     for key in ("nproc", "cpu", "python", "packages"):
         assert machine[key]
+
+
+def test_runs_summary_counts_the_runs_that_met_each_target():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import runs
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+
+    def report(ratio, status):
+        return {"rows": [
+            {"item": 1, "name": "Bell", "a": 2.0, "b": 1.0, "unit": "ms", "ratio": ratio, "status": status,
+             "target": "<= 1.3"},
+            {"item": 1, "name": "  info only", "a": 1.0, "b": None, "unit": "ms", "ratio": None,
+             "status": "info", "target": "-"},
+        ]}
+
+    table = runs.summary([report(1.2, "PASS"), report(1.4, "MISS"), report(1.1, "PASS")])
+    lines = table.splitlines()
+    assert len(lines) == 3  # header, rule, the one measure with a target
+    assert lines[2] == "| 1 | Bell | <= 1.3 | 1.20 ✓ | 1.40 ✗ | 1.10 ✓ | 2 of 3 |"
