@@ -137,6 +137,49 @@ def test_interim_readers():
     assert figures.numeric_fields("text") == {}
 
 
+def test_interim_points_read_plain_and_other_results_alike():
+    """The one-pass reader of flat numeric dicts and the general readers agree, item by item,
+    and a dict the one-pass reader refuses (bools, numpy scalars, counts, nesting, a
+    non-numeric iteration) is still read in full."""
+    items = [
+        {"iteration": 3, "energy": -1.5, "gap": 2},
+        {"energy": 0.5, "flag": True},
+        {"iteration": "x", "step": 7, "energy": 1.0},
+        {"energy": np.float64(2.5), "iteration": 5},
+        {"iteration": 6, "energy": float("nan"), "nested": {"a": 1}},
+        {"iteration": 8, "counts": {"00": 3}, "energy": 4},
+        2.0,
+        "not a number",
+    ]
+    points, counts, counts_x = figures.interim_points(items, 10)
+    expected: dict = {}
+    for index, item in enumerate(items, 10):
+        for name, y in figures.numeric_fields(item).items():
+            xs, ys = expected.setdefault(name, ([], []))
+            xs.append(figures.interim_x(item, index))
+            ys.append(y)
+    assert points == expected
+    assert points["energy"] == ([3, 11, 7, 5, 8], [-1.5, 0.5, 1.0, 2.5, 4.0])
+    assert points["nested.a"] == ([6], [1.0]) and points["value"] == ([16], [2.0])
+    assert counts == {"00": 3.0} and counts_x == 8
+
+
+def test_interim_points_keep_at_most_max_series():
+    wide = [{f"f{i}": float(i) for i in range(figures.MAX_SERIES + 5)}] * 2
+    points, _, _ = figures.interim_points(wide, 0, known=("old",))
+    assert len(points) == figures.MAX_SERIES - 1  # "old" takes one place
+    assert all(len(xs) == 2 for xs, _ in points.values())
+
+
+def test_figures_use_plotly_white_trimmed_to_scatter_and_bar():
+    import plotly.io as pio
+
+    template = go.Figure(layout=figures.lines_layout()).layout.template.to_plotly_json()
+    white = pio.templates["plotly_white"].to_plotly_json()
+    assert template["layout"] == white["layout"]
+    assert template["data"] == {k: white["data"][k] for k in ("scatter", "bar")}
+
+
 def test_interim_plot_sends_only_new_points_as_segments():
     plot = InterimPlot(figure_factory=go.Figure, max_segments=1000)
     created = plot.extend([{"iteration": i, "energy": float(i)} for i in range(3)], 0)

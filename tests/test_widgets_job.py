@@ -226,14 +226,16 @@ def test_local_program_publishing_many_results_is_drawn_in_increments(service):
     plot = widget.interim_plot
     xs, ys = plot.series_points("energy")
     assert xs == list(range(400)) and ys[-1] == pytest.approx(-399 / 400)
-    # the figure got addTraces messages holding only new points (plus the joining point)
+    # the figure got addTraces messages holding only new points (plus the joining point),
+    # each series as one binary buffer (plotly's typed-array form), not a JSON list
     sent = [m["state"]["_py2js_addTraces"] for m in plot.lines.comm.messages
             if m.get("method") == "update" and m["state"].get("_py2js_addTraces")]
+    assert sent
     for msg in sent:
         for trace in msg["trace_data"]:
-            assert len(trace["x"]) <= 401
-    points_sent = sum(len(t["x"]) for msg in sent for t in msg["trace_data"] if t["name"] == "energy")
-    assert points_sent < 2 * 400  # increments, not the history again on every flush
+            assert trace["x"]["dtype"] == "float64" and trace["x"]["shape"][0] <= 401
+    points_sent = sum(t["x"]["shape"][0] for msg in sent for t in msg["trace_data"] if t["name"] == "energy")
+    assert 400 <= points_sent < 2 * 400  # every point, in increments, not the history again on every flush
 
 
 def test_local_program_error_is_shown_with_logs(service):

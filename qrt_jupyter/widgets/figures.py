@@ -14,6 +14,7 @@ importing qiskit here.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -212,9 +213,23 @@ def result_summary(result: Any) -> str:
 # building figures
 
 
+@functools.lru_cache(maxsize=1)
+def _template():
+    """plotly's ``plotly_white`` cut down to what these figures draw: its layout and its
+    scatter and bar defaults. The whole template (defaults for two dozen trace types) is
+    deep-copied into every figure and sent in its first message; for a job widget that is
+    done while the job runs, and the trimmed one costs half as much and looks the same.
+    A figure with another trace type needs that type's defaults added here."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    white = pio.templates["plotly_white"]
+    return go.layout.Template(layout=white.layout, data={"scatter": white.data.scatter, "bar": white.data.bar})
+
+
 def _layout(**extra) -> dict:
     base = dict(
-        template="plotly_white",
+        template=_template(),
         height=320,
         margin=dict(l=50, r=20, t=40, b=40),
         legend=dict(orientation="h", y=-0.2),
@@ -343,22 +358,54 @@ def interim_points(items: Sequence[Any], start: int = 0, known: Any = ()) -> tup
 
     Numbers against iteration, at most ``MAX_SERIES`` series counting the ``known`` ones
     already drawn; the live plot and the static pictures read interim results alike.
+    A flat dict of plain numbers (what most programs publish) is read in one pass by
+    :func:`_plain_point`; anything else by the general readers above, with the same answer.
     """
     points: dict[str, tuple[list[float], list[float]]] = {}
+    names = set(known)  # the series drawn or started: a new one only while there is room
     counts, counts_x = None, None
-    for offset, item in enumerate(items):
-        x = interim_x(item, start + offset)
-        for name, y in numeric_fields(item).items():
-            if name not in known and name not in points and len(
-                    set(known) | points.keys()) >= MAX_SERIES:
-                continue
-            xs, ys = points.setdefault(name, ([], []))
-            xs.append(x)
-            ys.append(y)
-        found = interim_counts(item)
+    for index, item in enumerate(items, start):
+        plain = _plain_point(item, index) if type(item) is dict else None
+        if plain is not None:
+            x, fields, found = plain[0], plain[1], None
+        else:
+            x, fields, found = interim_x(item, index), numeric_fields(item), interim_counts(item)
+        for name, y in fields.items():
+            series = points.get(name)
+            if series is None:
+                if name not in names and len(names) >= MAX_SERIES:
+                    continue
+                names.add(name)
+                series = points[name] = ([], [])
+            series[0].append(x)
+            series[1].append(y)
         if found is not None:
             counts, counts_x = found, x
     return points, counts, counts_x
+
+
+_isfinite = math.isfinite
+
+
+def _plain_point(item: dict, index: int) -> tuple[Any, dict[str, float]] | None:
+    """``(x, fields)`` of a dict whose keys are strings and whose values are plain ints and
+    floats, without counts; None for any other dict (the general readers take it)."""
+    x = index
+    for name in X_FIELDS:
+        if name in item:
+            value = item[name]
+            if type(value) is not int and type(value) is not float:
+                return None
+            x = value
+            break
+    fields: dict[str, float] = {}
+    for key, value in item.items():
+        kind = type(value)
+        if (kind is not float and kind is not int) or type(key) is not str or key == "counts":
+            return None
+        if key not in X_FIELDS and _isfinite(value):
+            fields[key] = float(value)
+    return x, fields
 
 
 def lines_layout() -> dict:
