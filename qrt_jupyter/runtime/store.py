@@ -12,6 +12,7 @@ decodes it, so it imports no qiskit.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import threading
@@ -112,6 +113,7 @@ class Store:
         self._local = threading.local()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._create_if_missing()
             self._refuse_empty_file()
             self._check_pages()
             self._migrate()
@@ -161,6 +163,41 @@ class Store:
             f"aside (mv {self.path} {self.path}.damaged, with its -wal and -shm files) to start a "
             "new store there, or use another home; the runtime never deletes a store itself."
         )
+
+    def _create_if_missing(self) -> None:
+        """A new store appears whole: built under a private name, then hard-linked into place.
+
+        SQLite creates its file empty and writes the first page only later, so two
+        processes opening one new home at once saw each other's 0-byte file and refused
+        it as truncated (or hit "database is locked" switching it to WAL). ``link`` never
+        replaces a file, so of two builders exactly one store is put in place, and the
+        other opens it. Where hard links are not supported SQLite creates the file itself.
+        """
+        if self.path.exists():
+            return
+        building = self.path.with_name(f"{self.path.name}.new-{os.getpid()}-{threading.get_ident()}")
+        try:
+            conn = sqlite3.connect(building, timeout=30.0, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("BEGIN IMMEDIATE")
+                for step in range(SCHEMA_VERSION):
+                    for statement in filter(str.strip, MIGRATIONS[step].split(";")):
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            finally:
+                conn.close()  # the last connection: its write-ahead log is folded in and removed
+            with contextlib.suppress(FileExistsError):
+                os.link(building, self.path)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                raise
+        finally:
+            for leftover in (building, building.with_name(building.name + "-wal"),
+                             building.with_name(building.name + "-shm")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
     def _refuse_empty_file(self) -> None:
         """A 0-byte file is not a new store: SQLite would silently start one over what was
