@@ -39,6 +39,10 @@ Issue 17 (faster than IBM's local mode) adds, each in fresh interpreters where i
 16. IBM's own client (issue 15, benchmarks/server_items.py): its SamplerV2 Bell on fake_manila
     through the server vs its local mode.
 
+20-22. Fault runs (issue 13, benchmarks/fault_items.py): a client SIGKILLed with 20 jobs in
+    flight (jobs accounted for, interim results intact, recovery time vs one job), crash kinds
+    survived, and over 100 bad calls giving one clear line.
+
 Every run uses fresh temporary homes (never ``~/.qrt``), removed at the end.
 """
 
@@ -908,6 +912,7 @@ def _lazy_item(module: str, number: int) -> Callable[[Context], list[Row]]:
 
 ITEMS.update({number: _lazy_item("server_items", number) for number in (9, 10, 11, 19)})
 ITEMS.update({number: _lazy_item("dask_items", number) for number in (16, 17, 18)})
+ITEMS.update({number: _lazy_item("fault_items", number) for number in (20, 21, 22)})
 
 
 # --------------------------------------------------------------------------- reporting

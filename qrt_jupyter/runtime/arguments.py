@@ -40,11 +40,32 @@ def seconds(name: str, value: Any) -> float:
     return float(value)
 
 
+def wait_seconds(name: str, value: Any) -> float | None:
+    """How long to wait: ``None`` (for ever), or seconds of 0 or more (0: do not wait)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                              or math.isnan(value) or value < 0):
+        raise input_error(f"{name} must be a number of seconds of 0 or more, or None, not {value!r}.")
+    return value
+
+
 def text(name: str, value: Any, accepts: str) -> str | None:
     """``None`` or a string; ``accepts`` says what the string names (e.g. "a backend name")."""
     if value is not None and not isinstance(value, str):
         raise input_error(f"{name} must be {accepts}, not {value!r}.")
     return value
+
+
+def identifier(name: str, value: Any, accepts: str) -> str:
+    """A non-empty string naming something (a program, a job); ``accepts`` says what."""
+    if not isinstance(value, str) or not value:
+        raise input_error(f"{name} must be {accepts} (a non-empty string), not {_short(value)}.")
+    return value
+
+
+def _short(value: Any) -> str:
+    """``repr`` cut to one short line: a 5,000-character id is not echoed back whole."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def log_level(value: Any) -> str | None:

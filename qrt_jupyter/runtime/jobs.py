@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..status import CANCELLED, DONE, FINAL_STATUSES
-from . import codec
+from . import arguments, codec
 from .events import JobEvent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -236,6 +236,7 @@ class RuntimeJob:
         return decoder_function(decoder or self._decoder)
 
     def wait_for_final_state(self, timeout: float | None = None) -> None:
+        arguments.wait_seconds("timeout", timeout)
         status = self._home.wait_final(self._job_id, timeout)
         if status is None:
             self._row()

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import queue
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -36,7 +37,7 @@ from .events import EventHub, JobEvent
 from .executors import Executor, Launch, Report
 from .ids import new_owner_token
 from .recovery import HOST, mark_interrupted, settle_interrupted
-from .store import Store, StoreFull
+from .store import Store, StoreError, StoreFull
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class Scheduler:
         self._lock = threading.RLock()
         self._running: dict[str, float | None] = {}  # job id → deadline (time.time()), if any
         self._limits: dict[str, float] = {}  # job id → its max_execution_time
+        self._unsettled: dict[str, list[tuple[str, dict]]] = {}  # job id → its ends, not yet recorded
         self._interim_next: dict[str, int] = {}
         self._log_next: dict[str, int] = {}
         self._positions: dict[str, int | None] = {}
@@ -177,6 +179,8 @@ class Scheduler:
             running = list(self._running)
         for job_id in running:
             mark_interrupted(self.store, job_id, os.getpid())
+        if self._unsettled:  # a last try; what is still not taken, recovery settles as interrupted
+            self._retry_unsettled()
         self._executor.shutdown()
         try:
             self.store.remove_owner(self.token)
@@ -194,6 +198,8 @@ class Scheduler:
                 logger.exception("qrt_jupyter scheduler tick failed; retrying")
 
     def _tick(self) -> None:
+        if self._unsettled:
+            self._retry_unsettled()
         now = time.time()
         if now - self._last_heartbeat > HEARTBEAT_SECONDS:
             self.store.heartbeat(self.token, os.getpid(), HOST)
@@ -230,9 +236,7 @@ class Scheduler:
                 return
             del self._running[job_id]
         self._executor.kill(job_id)
-        if self.store.set_status(job_id, status, only_if=(RUNNING,), reason=reason, error=error,
-                                 finished=time.time()):
-            self._finished(job_id, status)
+        self._record_end(job_id, [(status, {"reason": reason, "error": error})])
         self.wake()
 
     def _dispatch(self) -> None:
@@ -269,9 +273,7 @@ class Scheduler:
 
     def _refuse(self, job_id: str, error: str) -> None:
         """End a claimed job that cannot start (its program was deleted, its backend is unknown)."""
-        if self.store.set_status(job_id, ERROR, only_if=(RUNNING,), reason="program_error", error=error,
-                                 finished=time.time()):
-            self._finished(job_id, ERROR)
+        self._record_end(job_id, [(ERROR, {"reason": "program_error", "error": error})])
 
     def _publish_queues(self) -> None:
         """Queue positions of waiting jobs, and pending counts per backend, when they change."""
@@ -379,32 +381,63 @@ class Scheduler:
                 return  # cancelled or timed out meanwhile: that verdict stands
             del self._running[job_id]
         if kind == "result":
-            status, fields = DONE, {"result": payload, "reason": "done"}
+            end = (DONE, {"result": payload, "reason": "done"})
         else:
-            status, fields = ERROR, {"error": payload, "reason": "program_error"}
-        try:
-            settled = self.store.set_status(job_id, status, only_if=(RUNNING,), finished=time.time(), **fields)
-        except StoreFull as exc:  # no room for the result: say so in the (small) error instead
-            status = ERROR
-            settled = self.store.set_status(job_id, ERROR, only_if=(RUNNING,), finished=time.time(),
-                                            reason="store_full",
-                                            error=f"{exc} The job's {kind} ({len(payload)} characters) was lost.")
-        if settled:
-            self._finished(job_id, status)
+            end = (ERROR, {"error": payload, "reason": "program_error"})
+        # no room for the result: say so in the (small) error instead
+        lost = (ERROR, {"reason": "store_full", "error": f"The job's {kind} ({len(payload)} characters) was lost."})
+        self._record_end(job_id, [end, lost])
 
     def _lost(self, job_id: str, detail: str, error: str | None = None) -> None:
         with self._lock:
             if job_id not in self._running:
                 return
             del self._running[job_id]
-        if self.store.set_status(
-            job_id, ERROR, only_if=(RUNNING,), reason="worker_died", finished=time.time(),
-            error=error or (f"The worker process running job {job_id} exited unexpectedly ({detail}); "
-                            "the program may have crashed the interpreter or run out of memory. "
-                            "See the runtime's logs/workers.log."),
-        ):
-            self._finished(job_id, ERROR)
+        self._record_end(job_id, [(ERROR, {
+            "reason": "worker_died",
+            "error": error or (f"The worker process running job {job_id} exited unexpectedly ({detail}); "
+                               "the program may have crashed the interpreter or run out of memory. "
+                               "See the runtime's logs/workers.log."),
+        })])
         self.wake()
+
+    def _record_end(self, job_id: str, ends: list[tuple[str, dict]]) -> None:
+        """Record how a job ended: the first of ``ends`` that the store takes, in order.
+
+        A later entry is the fallback for a full disk (an error saying what was lost
+        instead of a result that finds no room); its error is prefixed with the
+        store's "store full: ..." message. When even the last finds no room (the
+        store's reserve is used up), the job is kept in ``_unsettled`` and every tick
+        tries again: it ends as soon as there is room, or, if this process exits
+        first, recovery marks it interrupted. It never stays RUNNING for good while
+        this process lives on.
+        """
+        full: StoreError | None = None
+        for status, fields in ends:
+            if full is not None and fields.get("reason") == "store_full":
+                fields = {**fields, "error": f"{full} {fields['error']}"}
+            try:
+                settled = self.store.set_status(job_id, status, only_if=(RUNNING,), finished=time.time(),
+                                                **fields)
+            except StoreFull as exc:
+                full = exc
+                continue
+            except (StoreError, sqlite3.OperationalError) as exc:
+                full = full or StoreError(str(exc))
+                continue
+            self._unsettled.pop(job_id, None)
+            if settled:
+                self._finished(job_id, status)
+            return
+        if job_id not in self._unsettled:
+            logger.warning("qrt_jupyter could not record the end of job %s (%s); retrying until the "
+                           "store takes it", job_id, full)
+        self._unsettled[job_id] = ends
+
+    def _retry_unsettled(self) -> None:
+        """Ends of jobs the store could not take before (a full disk): try them again."""
+        for job_id, ends in list(self._unsettled.items()):
+            self._record_end(job_id, ends)
 
     def _finished(self, job_id: str, status: str) -> None:
         with self._lock:

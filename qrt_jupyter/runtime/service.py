@@ -158,6 +158,7 @@ class LocalRuntimeService:
         ``hello-world-<suffix>``), ``"hello-world"`` is still the built-in's id. A name that
         several programs share is refused with their ids, never guessed.
         """
+        arguments.identifier("program_id", program_id, "a program id or name")
         program = registry.builtin_program(program_id)
         if program is not None:
             return program
@@ -303,6 +304,7 @@ class LocalRuntimeService:
         """A backend by name; no name: the least busy."""
         if name is None:
             return self.least_busy()
+        arguments.identifier("name", name, "a backend name")
         from .backends import BackendInfo, LocalBackend, backend_factory, catalog
 
         info = catalog().get(name)
@@ -451,6 +453,7 @@ class LocalRuntimeService:
     def job(self, job_id: str):
         from .jobs import RuntimeJob
 
+        arguments.identifier("job_id", job_id, "a job id")
         self._home.check_orphans()
         row = self._home.store.get_job(job_id)
         if row is None:

@@ -12,6 +12,7 @@ decodes it, so it imports no qiskit.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import threading
@@ -21,8 +22,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..status import CANCELLED, FINAL_STATUSES, PENDING_STATUSES, QUEUED, RUNNING
 from .schema import MIGRATIONS, SCHEMA_VERSION
+from .store_failures import RESERVE_BYTES, Reserve, StoreError, StoreFull, is_write_failure, write_failed
 
-__all__ = ["JOB_COLUMNS", "SCHEMA_VERSION", "Store", "StoreError", "StoreFull"]
+__all__ = ["JOB_COLUMNS", "RESERVE_BYTES", "SCHEMA_VERSION", "Store", "StoreError", "StoreFull"]
 
 JOB_COLUMNS = (
     "id", "program_id", "backend", "status", "options", "session_id", "max_execution_time",
@@ -73,38 +75,7 @@ def _insert_rows(conn: sqlite3.Connection, head: str, width: int, rows: list) ->
         conn.execute(sql, [value for row in chunk for value in row])
 
 
-class StoreError(RuntimeError):
-    """The store file cannot be used (newer schema, unreadable file)."""
-
-
-class StoreFull(StoreError):
-    """A write found no room on the disk; the transaction was rolled back, earlier ones kept."""
-
-
-RESERVE_BYTES = 256 * 1024
-"""Disk kept aside next to the store for recording jobs' ends when the disk is full."""
-
-
-def _is_full(exc: sqlite3.OperationalError) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code == getattr(sqlite3, "SQLITE_FULL", 13) or "full" in str(exc).lower()
-
-
-def _is_write_failure(exc: sqlite3.OperationalError) -> bool:
-    """No room, or an I/O error writing (SQLite reports growing its -shm file on a full
-    tmpfs as SQLITE_IOERR_SHMSIZE, not SQLITE_FULL)."""
-    return _is_full(exc) or (getattr(exc, "sqlite_errorname", "") or "").startswith("SQLITE_IOERR")
-
-
-def _little_room(directory: Path) -> bool:
-    try:
-        stats = os.statvfs(directory)
-    except OSError:
-        return False
-    return stats.f_bavail * stats.f_frsize < 4 * RESERVE_BYTES
-
-
-class Store:
+class Store(Reserve):
     """Typed access to the runtime's SQLite file; one connection per thread."""
 
     def __init__(self, path: str | os.PathLike):
@@ -112,6 +83,7 @@ class Store:
         self._local = threading.local()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._create_if_missing()
             self._refuse_empty_file()
             self._check_pages()
             self._migrate()
@@ -125,32 +97,6 @@ class Store:
             self.close()
             raise self._unusable(exc.strerror or str(exc)) from None
 
-    @property
-    def _reserve(self) -> Path:
-        return self.path.with_name(self.path.name + "-reserve")
-
-    def ensure_reserve(self) -> None:
-        """Keep :data:`RESERVE_BYTES` of disk aside next to the store (best effort).
-
-        When the disk fills up, :meth:`set_status` gives this room back and retries, so
-        a job can always be ended saying why ("store full: ...") instead of staying
-        RUNNING because even that small update found no room.
-        """
-        try:
-            if not self._reserve.exists():
-                with open(self._reserve, "wb") as handle:
-                    handle.write(b"\0" * RESERVE_BYTES)
-        except OSError:
-            with contextlib.suppress(OSError):
-                self._reserve.unlink()
-
-    def _release_reserve(self) -> bool:
-        try:
-            self._reserve.unlink()
-            return True
-        except OSError:
-            return False
-
     def _unusable(self, reason: str) -> StoreError:
         return StoreError(f"The runtime home {self.path.parent} cannot be used ({reason}); give a "
                           "directory you can write: home=... or $QRT_HOME.")
@@ -161,6 +107,41 @@ class Store:
             f"aside (mv {self.path} {self.path}.damaged, with its -wal and -shm files) to start a "
             "new store there, or use another home; the runtime never deletes a store itself."
         )
+
+    def _create_if_missing(self) -> None:
+        """A new store appears whole: built under a private name, then hard-linked into place.
+
+        SQLite creates its file empty and writes the first page only later, so two
+        processes opening one new home at once saw each other's 0-byte file and refused
+        it as truncated (or hit "database is locked" switching it to WAL). ``link`` never
+        replaces a file, so of two builders exactly one store is put in place, and the
+        other opens it. Where hard links are not supported SQLite creates the file itself.
+        """
+        if self.path.exists():
+            return
+        building = self.path.with_name(f"{self.path.name}.new-{os.getpid()}-{threading.get_ident()}")
+        try:
+            conn = sqlite3.connect(building, timeout=30.0, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("BEGIN IMMEDIATE")
+                for step in range(SCHEMA_VERSION):
+                    for statement in filter(str.strip, MIGRATIONS[step].split(";")):
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            finally:
+                conn.close()  # the last connection: its write-ahead log is folded in and removed
+            with contextlib.suppress(FileExistsError):
+                os.link(building, self.path)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                raise
+        finally:
+            for leftover in (building, building.with_name(building.name + "-wal"),
+                             building.with_name(building.name + "-shm")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
     def _refuse_empty_file(self) -> None:
         """A 0-byte file is not a new store: SQLite would silently start one over what was
@@ -212,13 +193,8 @@ class Store:
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.OperationalError) and _is_write_failure(exc):
-                full = _is_full(exc) or _little_room(self.path.parent)
-                raise StoreFull(
-                    f"{'store full: no room left for' if full else 'store write failed in'} the job store "
-                    f"{self.path} ({exc}); nothing of this write was kept. "
-                    f"{'Free space on that disk' if full else 'Check that disk'} or use another home."
-                ) from None
+            if isinstance(exc, sqlite3.OperationalError) and is_write_failure(exc):
+                raise write_failed(self.path, exc) from None
             raise
 
     def _read(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:

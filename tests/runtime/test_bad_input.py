@@ -129,3 +129,25 @@ def test_a_callable_in_the_result_fails_the_job(runtime):
         job.result()
     assert job.status() is JobStatus.ERROR
     assert job.interim_results() == ["before"]  # what was published is kept
+
+
+ID_CASES = {
+    **{f"run({value!r})": (lambda s, v=value: s.run(v, {}), "program_id") for value in (1, 1.5, [], {}, b"x", None, "")},
+    **{f"program({value!r})": (lambda s, v=value: s.program(v), "program_id") for value in (1, [], None)},
+    **{f"delete_program({value!r})": (lambda s, v=value: s.delete_program(v), "program_id") for value in (1, [])},
+    "update_program(1)": (lambda s: s.update_program(1, description="d"), "program_id"),
+    **{f"job({value!r})": (lambda s, v=value: s.job(v), "job_id") for value in (1, [], None, "")},
+    **{f"backend({value!r})": (lambda s, v=value: s.backend(v), "backend name") for value in (1, [], "")},
+    "result(timeout='soon')": (lambda s: s.run("hello-world", {}).result(timeout="soon"), "timeout"),
+    "result(timeout=-1)": (lambda s: s.run("hello-world", {}).result(timeout=-1), "timeout"),
+}
+"""Ids and names of the wrong type: found by benchmarks item 22 as raw AttributeError,
+TypeError or sqlite3.ProgrammingError from deep inside."""
+
+
+@pytest.mark.parametrize("case", list(ID_CASES))
+def test_ids_of_the_wrong_type_are_one_line(runtime, case):
+    call, needle = ID_CASES[case]
+    with pytest.raises(IBMInputValueError) as info:
+        call(runtime)
+    _one_line(info.value, needle)
