@@ -36,7 +36,7 @@ Issue 17 (faster than IBM's local mode) adds, each in fresh interpreters where i
 14. The next Bell job on a one-slot device (``fake_manila``) after cancelling a running one.
 15. An idle runtime's memory (RSS of the client and its workers), and workers beyond the warm
     reserve exiting after an idle while.
-16. IBM's own client (issue 15, benchmarks/server_items.py): its SamplerV2 Bell on fake_manila
+19. IBM's own client (issue 15, benchmarks/server_items.py): its SamplerV2 Bell on fake_manila
     through the server vs its local mode.
 
 20-22. Fault runs (issue 13, benchmarks/fault_items.py): a client SIGKILLed with 20 jobs in
