@@ -308,6 +308,18 @@ def test_serve_prints_the_recipe_and_it_connects(server, tokens, monkeypatch):
 
 
 
+def _cancel_unless_final(job) -> None:
+    """Cancel a job still running; one that ends between the check and the cancel is fine
+    (the server answers 409, which the client raises)."""
+    from qiskit_ibm_runtime.exceptions import RuntimeInvalidStateError
+
+    if job.status() not in ("DONE", "CANCELLED", "ERROR"):
+        try:
+            job.cancel()
+        except RuntimeInvalidStateError:
+            pass
+
+
 def test_status_has_the_real_queue_length(manila):
     from qiskit_ibm_runtime import SamplerV2 as Sampler
     from support import wait_until
@@ -317,14 +329,8 @@ def test_status_has_the_real_queue_length(manila):
     try:  # one job runs at a time on a device: the others wait in its queue
         wait_until(lambda: manila.status().pending_jobs >= 1, "fake_manila's status to count waiting jobs")
     finally:
-        from qiskit_ibm_runtime.exceptions import RuntimeInvalidStateError
-
         for job in jobs:
-            if job.status() not in ("DONE", "CANCELLED", "ERROR"):
-                try:
-                    job.cancel()
-                except RuntimeInvalidStateError:  # it ended between the two calls: nothing to cancel
-                    pass
+            _cancel_unless_final(job)
         for job in jobs:
             job.wait_for_final_state()
     wait_until(lambda: manila.status().pending_jobs == 0, "fake_manila's queue to drain")
@@ -346,6 +352,5 @@ def test_session_jobs_get_the_schedulers_session_priority(manila):
         urgent.result()
         assert any(job.status() != "DONE" for job in waiting), "both earlier jobs ran before the session's"
     for job in (running, *waiting):
-        if job.status() not in ("DONE", "CANCELLED", "ERROR"):
-            job.cancel()
+        _cancel_unless_final(job)
         job.wait_for_final_state()
