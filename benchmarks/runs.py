@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,8 +30,12 @@ def one_run(items: str, extra: list[str], out: Path) -> dict:
     return json.loads(out.read_text())
 
 
+_RATIO_TARGET = re.compile(r"^[<>=]+ ?[\d.]+( \(.*\))?$")
+"""A target on the A/B ratio ("<= 1.3", "<= 1.0 (aim 0.8)"); others ("<= 0.5 s") are on A itself."""
+
+
 def figure(row: dict) -> str:
-    if row.get("ratio") is not None:
+    if row.get("ratio") is not None and _RATIO_TARGET.match(row.get("target", "")):
         return f"{row['ratio']:.2f}"
     value = row.get("a")
     return "-" if value is None else f"{value:.3g} {row.get('unit', '')}".strip()

@@ -80,3 +80,6 @@ def test_runs_summary_counts_the_runs_that_met_each_target():
     lines = table.splitlines()
     assert len(lines) == 3  # header, rule, the one measure with a target
     assert lines[2] == "| 1 | Bell | <= 1.3 | 1.20 ✓ | 1.40 ✗ | 1.10 ✓ | 2 of 3 |"
+    absolute = {"rows": [{"item": 14, "name": "after a cancel", "a": 0.174, "b": 0.126, "unit": "s",
+                          "ratio": 1.38, "status": "PASS", "target": "<= 0.5 s"}]}
+    assert runs.summary([absolute]).splitlines()[2] == "| 14 | after a cancel | <= 0.5 s | 0.174 s ✓ | 1 of 1 |"
