@@ -111,8 +111,8 @@ def test_interrupting_the_waiting_process_stops_the_wait_only(tmp_path):
         deadline = time.monotonic() + {WAIT}
         while not job.interim_results() and time.monotonic() < deadline:
             time.sleep(0.02)
-        print("running", flush=True)
-        try:
+        try:  # "running" inside the try: the SIGINT may arrive as soon as it is printed
+            print("running", flush=True)
             job.wait_for_final_state(timeout={WAIT})
             print("not interrupted", flush=True)
         except KeyboardInterrupt:
