@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 __all__ = [
     "aer_default_configuration",
+    "aer_memory_here",
     "aer_target_key",
     "ibm_backend_client",
     "ibm_job_cached_facts",
@@ -72,16 +73,40 @@ def sampler_result_here(sampler: Any, pubs: list) -> Any:
 
     ``run()`` hands the work to a new ``PrimitiveJob`` thread and waits for it: in a
     worker, whose job already has a process of its own, that is one more thread start
-    and wake-up per job for nothing. Other samplers go through ``run()``.
+    and wake-up per job for nothing. Other samplers, and subclasses with a ``run()`` of their
+    own, go through ``run()``.
     """
     from qiskit.primitives import BackendSamplerV2
     from qiskit.primitives.containers.sampler_pub import SamplerPub
 
-    if type(sampler) is not BackendSamplerV2:
+    if not isinstance(sampler, BackendSamplerV2) or type(sampler).run is not BackendSamplerV2.run:
         return sampler.run(pubs).result()
     coerced = [SamplerPub.coerce(pub, sampler.options.default_shots) for pub in pubs]
     sampler._validate_pubs(coerced)
     return sampler._run(coerced)
+
+
+def aer_memory_here(simulator: Any, circuits: list, run_options: dict) -> list[list[str]] | None:
+    """Each circuit's per-shot memory (hex strings, as ``Result.get_memory`` has them) from
+    ``simulator.run(circuits, memory=True, **run_options)``, computed on this thread.
+
+    ``AerBackend.run`` hands ``_execute_circuits_job`` to a job thread and wraps its output in
+    a ``Result``; this calls it here with ``format_result=False``, the same simulation (same
+    options, same seed) without the thread or the ``Result`` objects. None when Aer reports
+    a failure or leaves out a memory: the caller then takes the public path, which reports
+    it as it always did.
+    """
+    output = simulator._execute_circuits_job(list(circuits), None, {**run_options, "memory": True}, "",
+                                             format_result=False)
+    if not isinstance(output, dict) or not output.get("success"):
+        return None
+    memories = []
+    for result in output.get("results") or ():
+        memory = (result.get("data") or {}).get("memory") if result.get("success") else None
+        if not memory:
+            return None
+        memories.append(memory)
+    return memories if len(memories) == len(circuits) else None
 
 
 def load_fake_device_noise(device: Any) -> None:

@@ -3,7 +3,8 @@
 Two input styles, as the service accepted them: the old API's V1-style ``circuits`` /
 ``parameter_values`` / ``circuit_indices`` returning ``SamplerResult``-shaped data, and the
 V2 ``pubs`` returning a ``PrimitiveResult`` from qiskit's ``BackendSamplerV2`` on the very
-backend the job runs on (so a fake device's noise is in the samples).
+backend the job runs on (so a fake device's noise is in the samples), computed on a plain
+Aer simulator without its per-shot Python work (:mod:`.aer_sampling`).
 """
 
 from __future__ import annotations
@@ -121,7 +122,6 @@ def _run_v1_style(backend, circuits, parameter_values, circuit_indices, shots, r
 
 def _run_pubs(backend, pubs, shots, run_options, optimization_level, skip_transpilation,
               seed_transpiler):
-    from qiskit.primitives import BackendSamplerV2
     from qiskit.primitives.containers.sampler_pub import SamplerPub
 
     coerced = [SamplerPub.coerce(c.coerce_pub(pub), shots) for pub in pubs]
@@ -138,5 +138,6 @@ def _run_pubs(backend, pubs, shots, run_options, optimization_level, skip_transp
     if threads is not None:
         options["run_options"] = {"max_parallel_threads": threads}
     from ...._compat import sampler_result_here
+    from .aer_sampling import sampler
 
-    return sampler_result_here(BackendSamplerV2(backend=backend, options=options), isa_pubs)
+    return sampler_result_here(sampler(backend, options), isa_pubs)
