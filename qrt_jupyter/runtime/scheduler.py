@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from ..status import CANCELLED, DONE, ERROR, FINAL_STATUSES, RUNNING
+from ..status import CANCELLED, DONE, ERROR, FINAL_STATUSES, QUEUED, RUNNING
 from . import codec
 from .backends import backend_factory
 from .events import EventHub, JobEvent
@@ -43,6 +43,9 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
 LOOP_SECONDS = 0.25
+PUBLISH_SECONDS = 0.05
+"""Queue positions and pending counts are published at most this often: a burst of jobs
+starting and ending changes them many times, and each publication is two reads and an event."""
 RECOVER_SECONDS = 5.0
 DRAIN_BATCH = 5000
 """Reports recorded per store transaction at most."""
@@ -108,6 +111,8 @@ class Scheduler:
         """Interim results and log lines that arrived for a job not running here any more
         (final, or being stopped): never recorded, counted here and in the debug log."""
         self._queues_dirty = True
+        self._last_publish = 0.0
+        self._start_lock = threading.Lock()  # one start at a time: the loop's and submit()'s
         self._wake = threading.Event()
         self._final = threading.Condition()
         self._stopping = threading.Event()
@@ -123,6 +128,30 @@ class Scheduler:
         atexit.register(self.shutdown)
 
     # -- public, called from the home ------------------------------------------
+    def submit(self, recorded: Callable[[dict], None], **fields) -> dict:
+        """Record a new job of this process; the fields recorded (a row's keys).
+
+        When an executor slot is free and nothing is queued on the job's backend, the job
+        is recorded RUNNING and started here, on the caller's thread, with the inputs in
+        hand (:meth:`Store.insert_job`): a job that nothing waits before does not wait for
+        the loop's next pass and its reads of the store. Otherwise it is recorded QUEUED
+        and the loop claims it in turn. ``recorded(row)`` runs once the job is in the
+        store and before it can start, so a callback it subscribes misses nothing.
+        """
+        with self._start_lock:
+            with self._lock:
+                free = not self._stopping.is_set() and len(self._running) < self._executor.max_jobs
+            row = self.store.insert_job(start_below=self._capacity(fields["backend"]) if free else None,
+                                        owner=self.token, **fields)
+            recorded(row)
+            self._emit(JobEvent(row["id"], "status", QUEUED))
+            if row["status"] == RUNNING:
+                self._launch(row["id"], row, row.get("program_data"), row.get("inputs"), new=True)
+                self._queues_dirty = True
+                return row
+        self.wake(queues_changed=True)
+        return row
+
     def wake(self, queues_changed: bool = False) -> None:
         """Run the loop now; ``queues_changed`` also republishes positions and pending counts."""
         if queues_changed:
@@ -190,7 +219,10 @@ class Scheduler:
     # -- the loop thread ---------------------------------------------------------
     def _loop(self) -> None:
         while not self._stopping.is_set():
-            self._wake.wait(LOOP_SECONDS)
+            wait = LOOP_SECONDS
+            if self._queues_dirty:  # a publication held back by PUBLISH_SECONDS is due then
+                wait = max(0.0, min(wait, self._last_publish + PUBLISH_SECONDS - time.monotonic()))
+            self._wake.wait(wait)
             self._wake.clear()
             try:
                 self._tick()
@@ -240,15 +272,22 @@ class Scheduler:
         self.wake()
 
     def _dispatch(self) -> None:
-        with self._lock:
-            free = self._executor.max_jobs - len(self._running)
-        for job_id in self.store.claim_queued(self.token, self._capacity, free):
-            self._start(job_id)
+        with self._start_lock:
+            with self._lock:
+                free = self._executor.max_jobs - len(self._running)
+            for job_id in self.store.claim_queued(self.token, self._capacity, free):
+                self._start(job_id)
 
     def _start(self, job_id: str) -> None:
-        row = self.store.get_job(job_id)
+        """Start a job claimed from the queue, read back from the store."""
+        self._launch(job_id, self.store.get_job(job_id), self.store.job_blob(job_id, "program_data"),
+                     self.store.job_blob(job_id, "inputs"))
+
+    def _launch(self, job_id: str, row, program_data: str | None, inputs: str | None, new: bool = False) -> None:
+        """Hand a job recorded RUNNING for this scheduler to the executor (``new``: recorded just
+        now, so it has no interim results or logs to count from)."""
         try:
-            kind, ref = self._resolve_program(row["program_id"], self.store.job_blob(job_id, "program_data"))
+            kind, ref = self._resolve_program(row["program_id"], program_data)
         except Exception as exc:
             return self._refuse(job_id, f"Program {row['program_id']!r} cannot be run: {exc}")
         try:
@@ -260,23 +299,30 @@ class Scheduler:
             self._running[job_id] = (time.time() + limit) if limit else None
             if limit:
                 self._limits[job_id] = limit
-            interim_next, log_next = self.store.next_indexes(job_id)
+            interim_next, log_next = (0, 0) if new else self.store.next_indexes(job_id)
             self._interim_next.setdefault(job_id, interim_next)
             self._log_next.setdefault(job_id, log_next)
-        self.hub.emit(JobEvent(job_id, "status", RUNNING))
+        self._emit(JobEvent(job_id, "status", RUNNING))
         self._queues_dirty = True
-        self._executor.start(Launch(
-            job_id=job_id, program_kind=kind, program=ref, backend=row["backend"], backend_factory=factory,
-            inputs=self.store.job_blob(job_id, "inputs"), log_level=row["log_level"],
-            memory_limit=_memory_limit(row["options"]),
-        ))
+        try:
+            self._executor.start(Launch(
+                job_id=job_id, program_kind=kind, program=ref, backend=row["backend"], backend_factory=factory,
+                inputs=inputs, log_level=row["log_level"], memory_limit=_memory_limit(row["options"]),
+            ))
+        except Exception as exc:  # the executor is broken (a worker cannot start, the cluster is gone)
+            logger.exception("qrt_jupyter could not start job %s", job_id)
+            self._lost(job_id, "not started", error=f"Job {job_id} could not be started: {exc}")
 
     def _refuse(self, job_id: str, error: str) -> None:
         """End a claimed job that cannot start (its program was deleted, its backend is unknown)."""
         self._record_end(job_id, [(ERROR, {"reason": "program_error", "error": error})])
 
     def _publish_queues(self) -> None:
-        """Queue positions of waiting jobs, and pending counts per backend, when they change."""
+        """Queue positions of waiting jobs, and pending counts per backend, when they change
+        (at most every :data:`PUBLISH_SECONDS`)."""
+        if self._queues_dirty and time.monotonic() - self._last_publish < PUBLISH_SECONDS:
+            return  # the loop comes back when it is due
+        self._last_publish = time.monotonic()
         pending = self.store.pending_counts()
         if pending == self._last_pending and not self._queues_dirty:
             return
@@ -291,7 +337,7 @@ class Scheduler:
             if self._positions.get(job_id) != position and self.hub.has_subscribers(job_id):
                 self.hub.emit(JobEvent(job_id, "queue", position))
         self._positions = positions
-        self.hub.emit(JobEvent("", "backends", pending))
+        self._emit(JobEvent("", "backends", pending))
 
     # -- the drain thread: what the executor reports -----------------------------------
     def _drain(self) -> None:
@@ -446,6 +492,11 @@ class Scheduler:
             self._limits.pop(job_id, None)
         with self._final:  # a result() waiting in the caller's thread first: it is the critical path
             self._final.notify_all()
-        self.hub.emit(JobEvent(job_id, "status", status))
+        self._emit(JobEvent(job_id, "status", status))
         self.wake(queues_changed=True)
 
+    def _emit(self, event: JobEvent) -> None:
+        """An event for the hub, if anyone listens: one that nobody hears is a thread woken
+        for nothing (a subscriber that comes later reads the store: :meth:`RuntimeJob.subscribe`)."""
+        if self.hub.has_subscribers(event.job_id):
+            self.hub.emit(event)

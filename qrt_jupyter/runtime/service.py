@@ -418,8 +418,17 @@ class LocalRuntimeService:
         if session is not None and session["backend_name"] is None:
             home.store.set_session_backend(opts.session_id, backend.name)
         job_id = new_job_id()
+        jobs: list = []
+
+        def recorded(row) -> None:  # in the store, not started yet: the callback misses nothing
+            job = RuntimeJob(self, row, result_decoder=result_decoder)
+            if callback is not None:
+                job._attach(callback)
+            jobs.append(job)
+
         with _store_errors():
-            home.store.insert_job(
+            scheduler.submit(
+                recorded,
                 id=job_id,
                 program_id=program.program_id,
                 program_data=None if program.is_builtin else program.data,
@@ -429,14 +438,8 @@ class LocalRuntimeService:
                 session_id=opts.session_id,
                 max_execution_time=limit,
                 log_level=opts.log_level,
-                owner=scheduler.token,
             )
-        job = RuntimeJob(self, home.store.get_job(job_id), result_decoder=result_decoder)
-        if callback is not None:
-            job._attach(callback)
-        home.hub.emit(JobEvent(job_id, "status", QUEUED))
-        scheduler.wake(queues_changed=True)
-        return job
+        return jobs[0]
 
     @staticmethod
     def _inputs_dict(inputs) -> dict:

@@ -260,15 +260,30 @@ class Store(Reserve):
         return self._read("SELECT * FROM programs ORDER BY created")
 
     # -- jobs ---------------------------------------------------------------
-    def insert_job(self, **fields: Any) -> None:
+    def insert_job(self, start_below: int | None = None, **fields: Any) -> dict[str, Any]:
+        """Record a new job, QUEUED; the fields written (a row's keys).
+
+        With ``start_below``, the job is recorded RUNNING (claimed by its ``owner``) when its
+        backend has no queued job and fewer than ``start_below`` running ones: what
+        :meth:`claim_queued` would decide on its next pass, in the same transaction as the
+        insert, so a job that nothing waits before does not wait for that pass.
+        """
         now = time.time()
         fields.setdefault("created", now)
         fields.setdefault("updated", now)
         fields.setdefault("status", QUEUED)
-        names = ", ".join(fields)
-        marks = ", ".join("?" for _ in fields)
         with self.tx() as c:
+            if start_below is not None and fields["status"] == QUEUED:
+                queued, running = c.execute(
+                    "SELECT (SELECT count(*) FROM jobs WHERE status=? AND backend=?),"
+                    " (SELECT count(*) FROM jobs WHERE status=? AND backend=?)",
+                    (QUEUED, fields["backend"], RUNNING, fields["backend"])).fetchone()
+                if queued == 0 and running < start_below:
+                    fields.update(status=RUNNING, started=now)
+            names = ", ".join(fields)
+            marks = ", ".join("?" for _ in fields)
             c.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", tuple(fields.values()))
+        return fields
 
     def get_job(self, job_id: str) -> sqlite3.Row | None:
         rows = self._read(f"SELECT {_JOB_SELECT} FROM jobs WHERE id=?", (job_id,))
@@ -380,6 +395,8 @@ class Store(Reserve):
         if most <= 0:
             return []
         claimed: list[str] = []
+        if not self._read("SELECT 1 FROM jobs WHERE status=? LIMIT 1", (QUEUED,)):
+            return claimed  # nothing to claim: no write lock taken (most passes)
         with self.tx() as c:
             queued = c.execute(_QUEUED_IN_ORDER, (time.time(), QUEUED)).fetchall()
             if not queued:

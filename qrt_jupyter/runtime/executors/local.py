@@ -37,6 +37,7 @@ class LocalExecutor(Executor):
                                 warm=_env_int("QRT_WARM_WORKERS", 1) if warm is None else warm,
                                 recent_backends=lambda: list(self._recent))
         self._running: dict[str, Worker] = {}
+        self._ends: dict[Worker, tuple] = {}  # a job's result or error, held until its worker is idle
         self._lock = threading.Lock()
         self._pool.prestart()
 
@@ -73,13 +74,26 @@ class LocalExecutor(Executor):
         kind = message[0]
         if kind == "ready":
             return
+        if kind in ("result", "error"):
+            # Reported with the "idle" that follows (after the worker has ended what the job
+            # left running): by the time result() returns, the worker is back in the pool,
+            # so the caller's next job goes to this warm worker, not to one still starting.
+            with self._lock:
+                self._ends[worker] = message
+            return
+        with self._lock:
+            end = self._ends.pop(worker, None)
         if kind == "idle":
             self._forget(worker)
             if not worker.killed:
                 self._pool.release(worker)
+            if end is not None:
+                self._report(end)
             self._report(("free",))
         elif kind == "exit":
             self._pool.discard(worker)
+            if end is not None:  # it ended its job, then died: the job keeps its result
+                self._report(end)
             job_id = worker.job_id
             if job_id is not None and not worker.killed and self._forget(worker) == job_id:
                 self._report(("lost", job_id, f"exit code {message[1]}"))

@@ -150,11 +150,14 @@ def transpile(
     seed_transpiler: int | None = None,
     initial_layout=None,
 ) -> list:
-    """Compile for the backend with qiskit's preset pass manager, as IBM's programs did."""
+    """Compile for the backend with qiskit's preset pass manager, as IBM's programs did
+    (a circuit this worker compiled before is reused: :mod:`.compiled`)."""
     if skip_transpilation:
         return list(circuits)
+    from . import compiled
+
     pm = pass_manager(backend, optimization_level, seed_transpiler, initial_layout)
-    return list(pm.run(list(circuits)))
+    return compiled.run(pm, list(circuits))
 
 
 _PASS_MANAGERS: dict[tuple, tuple] = {}
