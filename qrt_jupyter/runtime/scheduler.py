@@ -204,13 +204,14 @@ class Scheduler:
         if self._stopping.is_set():
             return
         self._stopping.set()
-        with self._lock:
-            running = list(self._running)
-        for job_id in running:
-            mark_interrupted(self.store, job_id, os.getpid())
-        if self._unsettled:  # a last try; what is still not taken, recovery settles as interrupted
-            self._retry_unsettled()
-        self._executor.shutdown()
+        with self._start_lock:  # a start under way finishes first; no claim after this
+            with self._lock:
+                running = list(self._running)
+            for job_id in running:
+                mark_interrupted(self.store, job_id, os.getpid())
+            if self._unsettled:  # a last try; what is still not taken, recovery settles as interrupted
+                self._retry_unsettled()
+            self._executor.shutdown()
         try:
             self.store.remove_owner(self.token)
         except Exception:  # the store may already be gone at exit
@@ -273,6 +274,8 @@ class Scheduler:
 
     def _dispatch(self) -> None:
         with self._start_lock:
+            if self._stopping.is_set():  # queued jobs stay queued, for another process to adopt
+                return
             with self._lock:
                 free = self._executor.max_jobs - len(self._running)
             for job_id in self.store.claim_queued(self.token, self._capacity, free):

@@ -404,7 +404,7 @@ class LocalRuntimeService:
         if unset:  # None for an optional parameter: not given, the program's default applies
             inputs_json = {k: v for k, v in inputs_json.items() if k not in unset}
             inputs_text = json.dumps(inputs_json)
-        registry.validate_inputs(program, inputs_json)
+        registry.validate_inputs(program, inputs_json, inputs_text)
 
         limit = program.max_execution_time
         if opts.max_execution_time is not None:

@@ -213,6 +213,29 @@ class _Silent:
         pass
 
 
+def _serve_job(send, message: tuple) -> None:
+    """Run one job; say "idle" right after its result, then end what it left running.
+
+    The client reports a result once the worker is idle (so the caller's next job comes
+    back to this warm worker): "idle" goes out with the result, not after the cleanup. A
+    next job sent meanwhile waits in the socket until the cleanup is done.
+    """
+    job_id, idle_sent = message[1], []
+
+    def send_then_idle(out: tuple) -> None:
+        send(out)
+        if out[0] in ("result", "error") and out[1] == job_id and not idle_sent:
+            idle_sent.append(True)
+            send(("idle", job_id))
+
+    try:
+        run_job(send_then_idle, *message[1:])
+    finally:
+        end_descendants()
+        if not idle_sent:
+            send(("idle", job_id))
+
+
 def serve(sock: socket.socket) -> None:
     send = FrameWriter(sock).send
     inbox = FrameReader(sock.fileno())
@@ -248,11 +271,7 @@ def serve(sock: socket.socket) -> None:
         if message[0] == "warm":  # ("warm", backend_name): a backend in use nearby
             to_warm.append(message[1])
         if message[0] == "run":
-            try:
-                run_job(send, *message[1:])
-            finally:
-                end_descendants()
-            send(("idle", message[1]))
+            _serve_job(send, message)
 
 
 def main(argv: list[str]) -> None:

@@ -137,3 +137,67 @@ def test_small_ideal_circuits_run_aer_on_one_thread_with_the_same_seeded_samples
         return result[0].data.meas.get_bitstrings()
 
     assert samples(ideal) == samples(pinned)
+
+
+def test_inputs_found_valid_are_not_checked_again_but_bad_ones_always_are(monkeypatch):
+    import jsonschema
+
+    from qrt_jupyter.runtime import codec
+    from qrt_jupyter.runtime.programs import registry
+
+    program = registry.builtin_program("sampler")
+    text = codec.encode({"pubs": [(_bell(),)], "shots": 100})
+    checks = []
+    real = jsonschema.Draft202012Validator.iter_errors
+    monkeypatch.setattr(jsonschema.Draft202012Validator, "iter_errors",
+                        lambda self, instance: checks.append(1) or real(self, instance))
+    for _ in range(3):
+        registry.validate_inputs(program, codec.json_form(text), text)
+    assert len(checks) == 1
+    bad = codec.encode({"pubs": [(_bell(),)], "shots": 0})
+    for _ in range(2):
+        with pytest.raises(Exception, match="shots"):
+            registry.validate_inputs(program, codec.json_form(bad), bad)
+    assert len(checks) == 3
+
+
+def test_a_program_whose_schema_changed_checks_the_same_inputs_again(tmp_path):
+    from qiskit_ibm_runtime.exceptions import IBMInputValueError
+
+    from qrt_jupyter import LocalRuntimeService
+
+    service = LocalRuntimeService(home=tmp_path / "home")
+    try:
+        source = "def main(backend, user_messenger, x=None):\n    return x\n"
+        integer = {"type": "object", "properties": {"x": {"type": "integer"}}}
+        program = service.upload_program(source, name="typed", description="x back", max_execution_time=60,
+                                         parameters=integer)
+        assert service.run(program, {"x": 1}).result(timeout=120) == 1
+        service.update_program(program, parameters={"type": "object", "properties": {"x": {"type": "string"}}})
+        with pytest.raises(IBMInputValueError, match="'x'"):
+            service.run(program, {"x": 1})
+    finally:
+        service.close()
+
+
+def test_back_to_back_jobs_go_to_the_same_warm_worker(tmp_path):
+    """A job that nothing waits before starts from run() itself; its result comes back once
+    its worker is idle again, so the next job finds that worker, not one still starting."""
+    from qrt_jupyter import LocalRuntimeService
+    from qrt_jupyter.status import RUNNING
+
+    service = LocalRuntimeService(home=tmp_path / "home")
+    try:
+        options = {"backend_name": "ibmq_qasm_simulator"}
+        service.run("hello-world", {"iterations": 0}, options=options).result(timeout=300)
+        workers, statuses = set(), []
+        for _ in range(6):
+            job = service.run("sampler", {"pubs": [(_bell(),)], "shots": 64}, options=options)
+            statuses.append(job.status().name)
+            assert sum(job.result(timeout=120)[0].data.meas.get_counts().values()) == 64
+            workers.add(job.metrics()["worker"])
+        assert len(workers) == 1, workers
+        assert RUNNING in statuses or "DONE" in statuses  # started at once: never seen QUEUED
+        assert "QUEUED" not in statuses
+    finally:
+        service.close()

@@ -17,6 +17,8 @@ import ast
 import json
 import os
 import re
+import threading
+from collections import OrderedDict
 from datetime import datetime, timezone
 from importlib import import_module
 from typing import Any, Mapping
@@ -313,16 +315,39 @@ def unset_inputs(program: RuntimeProgram, inputs_json: dict) -> list[str]:
     return sorted({e.absolute_path[0] for e in errors if e.absolute_path} & set(given_none))
 
 
-def validate_inputs(program: RuntimeProgram, inputs_json: dict) -> None:
-    """Check JSON-form inputs against ``spec.parameters``; name the offending parameter."""
+_VALID: "OrderedDict[tuple[int, str], dict]" = OrderedDict()
+"""(id(schema), inputs text) -> schema, for inputs found valid: the same inputs sent again (a
+cell re-run, a loop) are not checked again. The schema is held, so its id is not reused."""
+_VALID_MAX = 256
+_VALID_TEXT_MAX = 100_000
+_VALID_LOCK = threading.Lock()
+
+
+def validate_inputs(program: RuntimeProgram, inputs_json: dict, text: str | None = None) -> None:
+    """Check JSON-form inputs against ``spec.parameters``; name the offending parameter.
+
+    ``text``, the JSON text ``inputs_json`` was read from, lets inputs found valid before
+    under the same schema pass without a second check (a check is a pure function of both).
+    """
     schema = program.parameters
     if not schema:
         return
+    key = None if text is None or len(text) > _VALID_TEXT_MAX else (id(schema), text)
+    if key is not None:
+        with _VALID_LOCK:
+            if _VALID.get(key) is schema:
+                _VALID.move_to_end(key)
+                return
     jsonschema = import_jsonschema()
     Draft202012Validator, best_match = jsonschema.Draft202012Validator, jsonschema.exceptions.best_match
 
     error = best_match(Draft202012Validator(schema).iter_errors(inputs_json))
     if error is None:
+        if key is not None:
+            with _VALID_LOCK:
+                _VALID[key] = schema
+                while len(_VALID) > _VALID_MAX:
+                    _VALID.popitem(last=False)
         return
     if error.validator == "required":
         missing = [name for name in schema.get("required", []) if name not in inputs_json]
