@@ -213,6 +213,15 @@ class _Silent:
         pass
 
 
+JOB_GC_THRESHOLD = 20_000
+"""Allocations between two young-generation collections in a worker (Python's default: 700).
+
+With the default a warm Bell job was interrupted by a collection every few jobs, 0.3 ms each
+in a worker whose caches went cold while it waited (BENCHMARKS.md, issue 17). With this
+threshold a small job runs without one, and the worker collects between jobs instead; a long
+program still gets a collection every 20,000 allocations, so its garbage stays bounded."""
+
+
 def _serve_job(send, message: tuple) -> None:
     """Run one job; say "idle" right after its result, then end what it left running.
 
@@ -248,6 +257,7 @@ def serve(sock: socket.socket) -> None:
     # what is imported now lives as long as the worker: leave it out of the collector's
     # full passes, which otherwise walk all of qiskit's objects during a job
     gc.freeze()
+    gc.set_threshold(JOB_GC_THRESHOLD, 10, 10)
     send(("ready", os.getpid()))
     from .backends import SIMULATOR_NAME
 
@@ -272,6 +282,8 @@ def serve(sock: socket.socket) -> None:
             to_warm.append(message[1])
         if message[0] == "run":
             _serve_job(send, message)
+            if not inbox.poll(0):  # nothing waiting: collect the job's garbage now, not in the next job
+                gc.collect(1)
 
 
 def main(argv: list[str]) -> None:

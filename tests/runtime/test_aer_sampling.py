@@ -80,7 +80,9 @@ def _assert_same(mine, theirs) -> None:
 def test_same_result_as_qiskit(name):
     simulator = AerSimulator()
     options = {"default_shots": 512, "seed_simulator": 11, "run_options": {"max_parallel_threads": 1}}
+    before = [pub[0].copy() for pub in PUB_SETS[name]]
     mine = sampler_result_here(aer_sampling.sampler(simulator, options), PUB_SETS[name])
+    assert [pub[0] for pub in PUB_SETS[name]] == before  # the circuits Aer read are unchanged
     theirs = BackendSamplerV2(backend=simulator, options=options).run(PUB_SETS[name]).result()
     _assert_same(mine, theirs)
 

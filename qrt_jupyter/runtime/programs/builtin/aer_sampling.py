@@ -77,7 +77,7 @@ def pub_results(backend: Any, pubs: list, shots: int, seed: Any, run_options: di
 
     from ...._compat import aer_memory_here
 
-    bound = [pub.parameter_values.bind_all(pub.circuit) for pub in pubs]
+    bound = [_bound(pub) for pub in pubs]
     circuits = [circuit for array in bound for circuit in np.ravel(array).tolist()]
     memories = aer_memory_here(backend, circuits, {**run_options, "shots": shots, "seed_simulator": seed})
     if memories is None or any(len(memory) != shots for memory in memories):
@@ -89,6 +89,19 @@ def pub_results(backend: Any, pubs: list, shots: int, seed: Any, run_options: di
         start += array.size
         results.append(_pub_result(pub, values.reshape(array.shape + (shots,)), layout, shots))
     return results
+
+
+def _bound(pub: Any) -> Any:
+    """The pub's circuits with its parameter values bound, as an object array of its shape
+    (``BindingsArray.bind_all``); a circuit without parameters is used as it is, not copied
+    (Aer reads it and leaves it unchanged)."""
+    import numpy as np
+
+    if pub.circuit.num_parameters == 0 and pub.parameter_values.shape == ():
+        array = np.empty((), dtype=object)
+        array[()] = pub.circuit
+        return array
+    return pub.parameter_values.bind_all(pub.circuit)
 
 
 def _pub_result(pub: Any, values: Any, layout: list[tuple[str, int, int]], shots: int) -> Any:
