@@ -72,7 +72,7 @@ def decode(text: str) -> Any:
     return _shared_decoder().decode(text)
 
 
-_PLAIN_JSON_MARKERS = ("__type__", "program")
+_PLAIN_JSON_MARKERS = ("__type__", "program")  # decode_many spells them out again, for speed
 """What ``RuntimeDecoder`` acts on: ``{"__type__": ...}`` objects, and a top-level
 ``program``/``params`` pair (executor inputs). Text holding neither word decodes to the
 same value with plain ``json``."""
@@ -87,14 +87,21 @@ def decode_many(texts: list[str]) -> list[Any]:
     scanner at once; the rest are decoded alone. Raises what :func:`decode` raises for
     the first text that is not JSON (a caller wanting to skip it decodes one by one).
     """
-    plain = [i for i, text in enumerate(texts) if not any(m in text for m in _PLAIN_JSON_MARKERS)]
+    joined = ",".join(texts)
+    if not any(marker in joined for marker in _PLAIN_JSON_MARKERS):  # the common case: all plain
+        plain = list(range(len(texts)))
+    else:
+        plain = [i for i, text in enumerate(texts) if "__type__" not in text and "program" not in text]
+        joined = ",".join([texts[i] for i in plain])
     values: list[Any] = [None] * len(texts)
     if plain:
         try:
-            parsed = json.loads("[" + ",".join([texts[i] for i in plain]) + "]")
+            parsed = json.loads("[" + joined + "]")
         except ValueError:
             parsed = None  # one bad text (or two that join into something else): one by one
         if parsed is not None and len(parsed) == len(plain):
+            if len(plain) == len(texts):
+                return parsed
             for i, value in zip(plain, parsed):
                 values[i] = value
         else:

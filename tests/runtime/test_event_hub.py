@@ -149,3 +149,18 @@ def test_a_raising_run_subscriber_does_not_stop_the_others(caplog):
     hub.flush()
     assert _interims_of(good.calls) == [(0, 1)]
     assert "subscriber bug" in caplog.text
+
+
+def test_a_pure_burst_reaches_a_run_subscriber_as_one_event():
+    """One job's consecutive interim results and nothing else: one call, one event."""
+    hub = EventHub(name="test-hub-pure")
+    runs = Runs()
+    hub.subscribe(runs, "j1")
+    release = _hold(hub)
+    for i in range(10, 1010):
+        hub.emit_encoded("j1", "interim", codec.encode({"iteration": i, "value": i / 3}), float(i), i, codec.decode)
+    release.set()
+    hub.flush()
+
+    assert [[(e.kind, e.index, e.time) for e in events] for events in runs.calls] == [[("interims", 10, 10.0)]]
+    assert _interims_of(runs.calls) == [(i, {"iteration": i, "value": i / 3}) for i in range(10, 1010)]
