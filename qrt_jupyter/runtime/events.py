@@ -137,6 +137,18 @@ class EventHub:
         """
         self._queue.put(("encoded", (job_id, kind, text, time, index, decode)))
 
+    def emit_batch(self, events: list, decode: Callable[[str], Any]) -> None:
+        """Emit many events as one queue item: :class:`JobEvent` objects, and ``(job_id,
+        kind, text, time, index)`` tuples as :meth:`emit_encoded` takes them, decoded by
+        ``decode``.
+
+        The scheduler's drain records a running program's messages in batches; putting
+        each event on the queue alone woke this thread once per interim result, to take
+        the GIL from the drain each time (issue 17).
+        """
+        if events:
+            self._queue.put(("batch", (events, decode)))
+
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` on the delivery thread, ordered with the events around it."""
         self._queue.put(("call", fn))
@@ -170,6 +182,10 @@ class EventHub:
                     self._deliver_run(run)
                     run = []
                 self._safe(item[1])
+            elif item[0] == "batch":
+                events, decode = item[1]
+                run.extend(("encoded", (*event, decode)) if type(event) is tuple else ("event", event)
+                           for event in events)
             else:
                 run.append(item)
         if run:
