@@ -85,6 +85,7 @@ class JobWidget(anywidget.AnyWidget):
         self._interims_seen = 0  # interim results in the last snapshot flushed
         self._first_interim_at: float | None = None  # the pump's clock when the first one was seen
         self._figure_waiting = False  # a burst holds the plot back: flush again even if unchanged
+        self._closed = False
         self.result_figure: Any = None
         self._result_drawn = False
         self._displays: list[Any] = []  # DisplayHandles of _ipython_display_
@@ -174,7 +175,7 @@ class JobWidget(anywidget.AnyWidget):
         waiting = not snap.is_final and (
             first or (arrived >= BURST_RESULTS and now - self._first_interim_at < FIGURE_WAIT_SECONDS))
         self._figure_waiting = waiting
-        if waiting:  # flushed again after the pump's interval, new results or not
+        if waiting and not self._closed:  # flushed again after the pump's interval, new results or not
             self._pump.mark_dirty(self)
         return waiting
 
@@ -216,8 +217,9 @@ class JobWidget(anywidget.AnyWidget):
     def close(self) -> None:
         """Stop listening and close the figures and the box too (their comms go away)."""
         self._unsubscribe()
-        self._pump.forget(self)
-        with self._flush_lock:
+        with self._flush_lock:  # after a flush running now, which may have marked it again
+            self._closed = True
+            self._pump.forget(self)
             plot = self._interim
             for figure in (plot.lines, plot.counts) if plot is not None else ():
                 if figure is not None:
