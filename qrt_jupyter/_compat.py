@@ -1,4 +1,4 @@
-"""Every private attribute of qiskit, qiskit-aer and qiskit-ibm-runtime this package reads, in one place.
+"""Every private attribute of qiskit, qiskit-aer, qiskit-ibm-runtime and plotly this package reads, in one place.
 
 Some facts have no public accessor: a fake device loads its noise model only
 on its first ``run()``, a backend's options cannot be copied back without
@@ -20,6 +20,7 @@ __all__ = [
     "aer_default_configuration",
     "aer_memory_here",
     "aer_target_key",
+    "figure_widget_with_layout",
     "ibm_backend_client",
     "ibm_job_cached_facts",
     "ibm_job_reason",
@@ -196,3 +197,21 @@ def ibm_job_reason(job: Any) -> str | None:
     shows the service's own words.
     """
     return getattr(job, "_reason", None)
+
+
+# -- plotly ----------------------------------------------------------------------------------
+
+
+def figure_widget_with_layout(layout: dict) -> Any:
+    """A plotly ``FigureWidget`` on ``layout`` taken as it is (``_validate=False``), which
+    validates every change made afterwards as usual.
+
+    For a layout plotly has already validated (a ``Layout(...).to_plotly_json()``): checking
+    it again is three quarters of a new figure's cost, and the job widget makes its figures
+    while the job runs, on the GIL the job's messages are recorded with.
+    """
+    import plotly.graph_objects as go
+
+    figure = go.FigureWidget(layout=layout, _validate=False)
+    figure._validate = True
+    return figure

@@ -135,3 +135,19 @@ def test_ibm_backend_client_and_job_cached_facts():
                        creation_date=created, session_id="s1")
     assert _compat.ibm_job_cached_facts(job) == {"program": "sampler", "created": created, "session_id": "s1"}
     assert _compat.primitive_job_backend(job) is backend
+
+
+def test_figure_widget_with_layout_takes_the_layout_and_validates_later_changes():
+    import plotly.graph_objects as go
+    import pytest
+
+    from qrt_jupyter.widgets.figures import lines_layout
+
+    checked = go.Layout(lines_layout()).to_plotly_json()
+    figure = _compat.figure_widget_with_layout(checked)
+    assert figure.layout.to_plotly_json() == go.FigureWidget(layout=lines_layout()).layout.to_plotly_json()
+    with pytest.raises(ValueError):
+        figure.update_layout(not_a_layout_property=1)
+    with pytest.raises(ValueError):
+        figure.add_scatter(x=[1], y=[1], not_a_trace_property=1)
+    figure.close()

@@ -164,6 +164,46 @@ def test_interim_points_read_plain_and_other_results_alike():
     assert counts == {"00": 3.0} and counts_x == 8
 
 
+def _one_by_one(items, start=0, known=()):
+    """What interim_points gives, read with the general readers one result at a time."""
+    points: dict = {}
+    names = set(known)
+    for index, item in enumerate(items, start):
+        for name, y in figures.numeric_fields(item).items():
+            if name not in points:
+                if name not in names and len(names) >= figures.MAX_SERIES:
+                    continue
+                names.add(name)
+                points[name] = ([], [])
+            points[name][0].append(figures.interim_x(item, index))
+            points[name][1].append(y)
+    return points
+
+
+def test_interim_points_read_a_run_of_same_shaped_results_as_one_by_one():
+    """The column reader (many results with the same keys, as a program's loop publishes them)
+    gives what the one-at-a-time readers give, and leaves every other run to them."""
+    wide = {f"f{i}": float(i) for i in range(figures.MAX_SERIES + 3)}
+    runs = [
+        [{"iteration": i, "value": (i % 7) / 7} for i in range(300)],
+        [{"a": 1, "b": 2.5}] * 3,  # no x field: the index is x
+        [{"epoch": 1, "iteration": 2, "v": 3}, {"epoch": 2, "iteration": 3, "v": 4}],
+        [{"step": 2, "x": float("inf")}, {"step": 3, "x": 1.0}],  # a non-finite value
+        [{"iteration": True, "v": 1}, {"iteration": False, "v": 2}],  # bools are not numbers
+        [{"iteration": 1, "v": np.float64(2.0)}, {"iteration": 2, "v": np.float64(3.0)}],
+        [{"v": 1, "counts": {"0": 1}}, {"v": 2, "counts": {"1": 1}}],
+        [{"v": 1, "w": 2}, {"w": 2, "v": 1}],  # the same keys in another order
+        [{}, {}],
+        [wide, wide],
+    ]
+    for items in runs:
+        for known in ((), ("old",)):
+            points, _, _ = figures.interim_points(items, 5, known)
+            assert points == _one_by_one(items, 5, known), items[:2]
+    points, counts, _ = figures.interim_points(runs[0], 0)
+    assert points["value"][0] == list(range(300)) and counts is None
+
+
 def test_interim_points_keep_at_most_max_series():
     wide = [{f"f{i}": float(i) for i in range(figures.MAX_SERIES + 5)}] * 2
     points, _, _ = figures.interim_points(wide, 0, known=("old",))

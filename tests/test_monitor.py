@@ -353,3 +353,31 @@ def test_local_job_error_carries_the_message(service):
     monitor = monitor_job(service.run(program, {}))
     assert monitor.wait(WAIT)
     assert monitor.snapshot.status == "ERROR" and "no luck" in monitor.snapshot.error
+
+
+BURST_PROGRAM = """
+def main(backend, user_messenger, n=3000, **kwargs):
+    for i in range(n):
+        user_messenger.publish({"iteration": i, "value": i % 7})
+    print("published", n)
+    return n
+"""
+
+
+def test_local_burst_reaches_the_monitor_and_a_stream_each_once_in_order(service):
+    """Thousands of results as fast as the program can publish: the runtime hands the monitor
+    runs of them at once, a plain ``run(callback=)`` one at a time; both get all."""
+    program = service.upload_program(
+        BURST_PROGRAM, metadata={"name": "monitor-burst", "description": "bursts", "max_execution_time": 300})
+    streamed: list[int] = []
+    job = service.run(program, {"n": 3000}, callback=lambda _job_id, result: streamed.append(result["iteration"]))
+    monitor = monitor_job(job)
+    recorder = Recorder(monitor)
+    assert monitor.wait(WAIT)
+    service._home.hub.flush()
+    snap = monitor.snapshot
+    assert snap.status == "DONE" and snap.result == 3000 and "published 3000" in snap.logs
+    assert [r["iteration"] for r in snap.interim_results] == list(range(3000))
+    assert streamed == list(range(3000))
+    counts = [len(s.interim_results) for s in recorder.snapshots]
+    assert counts == sorted(counts) and len(counts) < 3000  # coalesced, never shrinking

@@ -255,6 +255,61 @@ def test_local_program_error_is_shown_with_logs(service):
     assert "about to fail" in widget.logs
 
 
+def test_a_burst_holds_the_first_plot_back_until_it_slows_down(service, tmp_path):
+    """The first plot waits one flush after the first interim result, and while results keep
+    arriving thousands a second the header counts them and no figure is made (a FigureWidget
+    costs the kernel tens of milliseconds); the first flush after they stop draws every point,
+    the job still running. The program publishes when the test says; the pump is driven by
+    hand on a fake clock."""
+    from qrt_jupyter.widgets import job as job_widget
+    from qrt_jupyter.widgets.pump import UpdatePump
+
+    source = textwrap.dedent(
+        """
+        import os
+        import time
+
+        def main(backend, user_messenger, go, n=1000):
+            for burst in range(2):
+                while not os.path.exists(f"{go}{burst}"):  # when the test says
+                    time.sleep(0.01)
+                for i in range(burst * n, (burst + 1) * n):
+                    user_messenger.publish({"iteration": i, "value": i % 5})
+            time.sleep(120)
+        """
+    )
+    program = service.upload_program(
+        source, metadata={"name": "bursts-then-wait", "description": "test program", "max_execution_time": 300}
+    )
+    now = [0.0]
+    pump = UpdatePump(clock=lambda: now[0], start=False)
+    go = tmp_path / "go"
+    job = service.run(program, {"n": 1000, "go": str(go)})
+    widget = JobWidget(job, pump=pump)
+
+    def flush_after(count: int) -> None:
+        wait_until(lambda: len(widget.monitor.snapshot.interim_results) == count, f"{count} results in the snapshot")
+        now[0] += 2 * pump.min_interval  # due again, and all three within FIGURE_WAIT_SECONDS
+        pump.run_once()
+        assert widget.interim_count == count and widget.status == "RUNNING"
+
+    try:
+        assert 1000 >= job_widget.BURST_RESULTS and 6 * pump.min_interval < job_widget.FIGURE_WAIT_SECONDS
+        (tmp_path / "go0").touch()
+        flush_after(1000)
+        assert widget.interim_plot is None and pump.pending() == 1  # the first sighting: wait a flush
+        (tmp_path / "go1").touch()
+        flush_after(2000)
+        assert widget.interim_plot is None and pump.pending() == 1  # 1000 more since: a burst
+        flush_after(2000)  # nothing new arrived: the burst is over
+        assert widget.interim_plot is not None and widget.interim_plot.lines in widget.view.children
+        assert widget.interim_plot.series_points("value")[0] == list(range(2000))
+        assert pump.pending() == 0
+    finally:
+        job.cancel()
+        widget.close()
+
+
 def test_local_job_cancelled_from_the_widget(service):
     source = textwrap.dedent(
         """

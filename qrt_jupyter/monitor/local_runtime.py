@@ -27,6 +27,22 @@ __all__ = ["LocalRuntimeJobMonitor"]
 log = logging.getLogger(__name__)
 
 
+class _Subscriber:
+    """What the monitor hands ``job.subscribe``: a callable for one event, and ``on_events``
+    for the runs of events the runtime's hub delivers in one call."""
+
+    __slots__ = ("_monitor",)
+
+    def __init__(self, monitor: "LocalRuntimeJobMonitor"):
+        self._monitor = monitor
+
+    def __call__(self, event: Any) -> None:
+        self._monitor._on_event(event)
+
+    def on_events(self, events: list[Any]) -> None:
+        self._monitor._on_events(events)
+
+
 class LocalRuntimeJobMonitor(JobMonitor):
     """Follows a ``qrt_jupyter.runtime`` job through ``job.subscribe`` (no polling).
 
@@ -38,7 +54,10 @@ class LocalRuntimeJobMonitor(JobMonitor):
     draws more than ten times a second: interim results and log lines are
     collected as they come, and folded into a new snapshot at most every
     ``COALESCE_SECONDS`` (status changes still publish at once, with all that
-    was collected before them).
+    was collected before them). The runtime's hub hands this monitor every event
+    that waited in one call (``on_events``, interim results folded into one
+    ``"interims"`` event), so a burst costs one lock and one list extend, not a
+    Python call per result; a job of the remote service calls it per event.
     """
 
     kind = "local-runtime"
@@ -51,7 +70,7 @@ class LocalRuntimeJobMonitor(JobMonitor):
         self._ready = False
         self._buffer: list[Any] = []
         self._finalizing = False
-        self._unsubscribe = job.subscribe(self._on_event)
+        self._unsubscribe = job.subscribe(_Subscriber(self))
         self._read_initial()
 
     def _read_initial(self) -> None:
@@ -85,29 +104,27 @@ class LocalRuntimeJobMonitor(JobMonitor):
                 self._finalizing = True
             self._finalize()
 
-    def _on_event(self, event: Any) -> None:
+    def _on_events(self, events: list[Any]) -> None:
         with self._lock:
             if not self._ready:
-                self._buffer.append(event)
+                self._buffer.extend(events)
                 return
-        self._apply(event)
+        for event in events:
+            self._apply(event)
+
+    def _on_event(self, event: Any) -> None:
+        self._on_events([event])
 
     def _apply(self, event: Any) -> None:
         kind, data = event.kind, event.data
-        if kind == "interim":
+        if kind == "interim" or kind == "interims":
             with self._lock:
-                index = getattr(event, "index", len(self._interims))
-                if index < len(self._interims):
-                    return  # already read with the initial state
-                if index > len(self._interims):  # a gap: re-read the whole list
-                    fresh = fact(self.job, "interim_results") or []
-                    if len(fresh) > len(self._interims):
-                        self._interims.extend(fresh[len(self._interims):])
-                    if len(self._interims) == index:
-                        self._interims.append(data)
+                if kind == "interim":
+                    added = self._take_interims(getattr(event, "index", len(self._interims)), [data])
                 else:
-                    self._interims.append(data)
-            self._update_soon()
+                    added = self._take_interims(event.index, data)
+            if added:
+                self._update_soon()
         elif kind == "log":
             with self._lock:
                 self._logs.append(str(data))
@@ -126,6 +143,21 @@ class LocalRuntimeJobMonitor(JobMonitor):
                 )
             elif not self._started():  # a late event of a job seen running already says nothing new
                 self._update(status=name)
+
+    def _take_interims(self, index: int, values: list[Any]) -> bool:
+        """Append interim results number ``index`` on, skipping those read with the initial
+        state; after a gap, re-read the job's list first. Under the lock; True if any was new."""
+        start = len(self._interims)
+        if index > start:  # a gap: re-read the whole list
+            fresh = fact(self.job, "interim_results") or []
+            if len(fresh) > start:
+                self._interims.extend(fresh[start:])
+            if len(self._interims) < index:  # the store is behind the event: wait for the next
+                return len(self._interims) > start
+        skip = len(self._interims) - index
+        if skip < len(values):
+            self._interims.extend(values[skip:] if skip else values)
+        return len(self._interims) > start
 
     def _started(self) -> bool:
         """The snapshot says the job runs: a job never goes back to waiting from there."""

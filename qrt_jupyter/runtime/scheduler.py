@@ -373,13 +373,9 @@ class Scheduler:
                 return
             if refused:  # final between the check below and the write
                 self._drop(len([r for r in interim_rows + log_rows if r[0] in refused]), refused)
-            for event in events:
-                if (event[0] if isinstance(event, tuple) else event.job_id) in refused:
-                    continue
-                if isinstance(event, tuple):
-                    self.hub.emit_encoded(*event, codec.decode)
-                else:
-                    self.hub.emit(event)
+            if refused:
+                events[:] = [e for e in events if (e[0] if isinstance(e, tuple) else e.job_id) not in refused]
+            self.hub.emit_batch(list(events), codec.decode)  # one queue item: one wake-up of the hub
             interim_rows.clear()
             log_rows.clear()
             events.clear()

@@ -16,6 +16,8 @@ that is replaced by the newest counts (a snapshot, not a history).
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,6 +29,14 @@ from .figures import (
     interim_points,
     lines_layout,
 )
+
+
+@functools.lru_cache(maxsize=None)
+def _checked_layout(build: Callable[[], dict]) -> dict:
+    """``build()`` as plotly validated it, once per process (see ``figure_widget_with_layout``)."""
+    import plotly.graph_objects as go
+
+    return go.Layout(build()).to_plotly_json()
 
 
 def _array(values: Sequence[float]):
@@ -74,12 +84,12 @@ class InterimPlot:
         self.drawn = 0  # interim results consumed so far
         self._series: dict[str, _Series] = {}
 
-    def _new_figure(self, layout: dict):
-        if self._factory is None:
-            import plotly.graph_objects as go
+    def _new_figure(self, layout: Callable[[], dict]):
+        if self._factory is None:  # the job widget's FigureWidget, its layout checked once
+            from .._compat import figure_widget_with_layout
 
-            self._factory = go.FigureWidget
-        return self._factory(layout=layout)
+            return figure_widget_with_layout(copy.deepcopy(_checked_layout(layout)))
+        return self._factory(layout=layout())
 
     def extend(self, items: Sequence[Any], start_index: int | None = None) -> list[Any]:
         """Draw ``items`` (interim results number ``start_index`` on). Returns figures created now."""
@@ -89,12 +99,12 @@ class InterimPlot:
         self.drawn = start + len(items)
         if new_points:
             if self.lines is None:
-                self.lines = self._new_figure(lines_layout())
+                self.lines = self._new_figure(lines_layout)
                 created.append(self.lines)
             self._extend_lines(new_points)
         if latest_counts is not None:
             if self.counts is None:
-                self.counts = self._new_figure(counts_layout())
+                self.counts = self._new_figure(counts_layout)
                 created.append(self.counts)
             self._show_counts(latest_counts, latest_x)
         return created

@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 #: Only the tail of long logs is synced: the widget is a view, not an archive.
 LOG_TAIL_CHARS = 20_000
 
+#: New interim results between two flushes (0.1 s apart) that make a burst: 5,000 a second.
+BURST_RESULTS = 500
+#: How long a burst may hold back the interim plot, from the first interim result seen.
+FIGURE_WAIT_SECONDS = 1.0
+
 
 def _epoch(value: datetime | None) -> float | None:
     return value.timestamp() if value is not None else None
@@ -77,6 +82,10 @@ class JobWidget(anywidget.AnyWidget):
         self._flush_lock = threading.RLock()
         self._drawn_version = -1
         self._interim = None  # InterimPlot, created on the first interim result
+        self._interims_seen = 0  # interim results in the last snapshot flushed
+        self._first_interim_at: float | None = None  # the pump's clock when the first one was seen
+        self._figure_waiting = False  # a burst holds the plot back: flush again even if unchanged
+        self._closed = False
         self.result_figure: Any = None
         self._result_drawn = False
         self._displays: list[Any] = []  # DisplayHandles of _ipython_display_
@@ -95,7 +104,7 @@ class JobWidget(anywidget.AnyWidget):
         """Apply the monitor's latest snapshot: traits in one message, figures by increments."""
         with self._flush_lock:
             snap = self.monitor.snapshot
-            if snap.version == self._drawn_version:
+            if snap.version == self._drawn_version and not self._figure_waiting:
                 return
             self._drawn_version = snap.version
             with self.hold_sync():
@@ -134,7 +143,10 @@ class JobWidget(anywidget.AnyWidget):
     def _draw_interims(self, snap: JobSnapshot) -> None:
         total = len(snap.interim_results)
         drawn = self._interim.drawn if self._interim is not None else 0
+        arrived, self._interims_seen = total - self._interims_seen, total
         if total <= drawn:
+            return
+        if self._interim is None and self._burst_holds_plot(snap, arrived):
             return
         if self._interim is None:
             from .interim import InterimPlot
@@ -143,6 +155,29 @@ class JobWidget(anywidget.AnyWidget):
         created = self._interim.extend(snap.interim_results[drawn:total], drawn)
         if created:
             self.view.children = (*self.view.children, *created)
+
+    def _burst_holds_plot(self, snap: JobSnapshot, arrived: int) -> bool:
+        """Whether to wait with the first interim plot: a burst may be coming in.
+
+        A new ``FigureWidget`` costs the kernel some 40 ms with the GIL held (plotly sends
+        its 5 MB bundle with every figure), the time to record thousands of interim results:
+        made in the middle of a burst it slows the job it shows (issue 17). So the plot
+        is made one pump interval after the first interim result is seen, when the rate
+        shows, and while results arrive at ``BURST_RESULTS`` an interval or faster the
+        header counts them and the plot waits until they slow down, the job ends, or
+        ``FIGURE_WAIT_SECONDS`` have passed since the first one. A program publishing a
+        few results a second gets its plot a tenth of a second later than its first result.
+        """
+        now = self._pump.clock()
+        first = self._first_interim_at is None
+        if first:
+            self._first_interim_at = now
+        waiting = not snap.is_final and (
+            first or (arrived >= BURST_RESULTS and now - self._first_interim_at < FIGURE_WAIT_SECONDS))
+        self._figure_waiting = waiting
+        if waiting and not self._closed:  # flushed again after the pump's interval, new results or not
+            self._pump.mark_dirty(self)
+        return waiting
 
     def _draw_result(self, result: Any) -> None:
         from .figures import result_figure, result_summary
@@ -182,8 +217,9 @@ class JobWidget(anywidget.AnyWidget):
     def close(self) -> None:
         """Stop listening and close the figures and the box too (their comms go away)."""
         self._unsubscribe()
-        self._pump.forget(self)
-        with self._flush_lock:
+        with self._flush_lock:  # after a flush running now, which may have marked it again
+            self._closed = True
+            self._pump.forget(self)
             plot = self._interim
             for figure in (plot.lines, plot.counts) if plot is not None else ():
                 if figure is not None:
