@@ -85,6 +85,7 @@ class Worker:
         self.job_id: str | None = None
         self.backends: set[str] = set()  # backends it was asked to prepare or has run a job on
         self.killed = False
+        self.ready = False  # it has imported qiskit and Aer and said so
         self._exited = threading.Event()
         self._on_message = on_message
         self._reader = threading.Thread(target=self._read, name=f"qrt-worker-{self.pid}", daemon=True)
@@ -101,6 +102,8 @@ class Worker:
             if messages is None:
                 break
             for message in messages:
+                if message[0] == "ready":
+                    self.ready = True
                 self._on_message(self, message)
 
     def _watch(self) -> None:
@@ -258,14 +261,20 @@ class WorkerPool:
 
         The most recently released worker goes first: its caches (imported
         programs, backends, pass managers) are hot, while a worker that has
-        never run a job pays for them all. The rest stay the warm reserve.
+        never run a job pays for them all. A worker still importing qiskit is
+        taken only when no idle one is ready, and then the one started first.
+        The rest stay the warm reserve.
         """
         with self._lock:
-            while self._idle:
-                worker = self._idle.pop()
-                if worker.alive:
-                    break
-                self._all.discard(worker)
+            for dead in [w for w in self._idle if not w.alive]:
+                self._idle.remove(dead)
+                self._all.discard(dead)
+            ready = [w for w in self._idle if w.ready]
+            if ready:
+                worker = ready[-1]
+                self._idle.remove(worker)
+            elif self._idle:
+                worker = self._idle.pop(0)
             else:
                 worker = self._start()
             self._idle_since.pop(worker, None)

@@ -202,6 +202,22 @@ def test_a_memory_limit_that_is_not_a_size_is_one_clear_error(service, bad):
         service.run("hello-world", {}, options=dict(SIMULATOR, memory_limit=bad))
 
 
+def test_a_ready_idle_worker_goes_before_one_still_importing(tmp_path):
+    """After a cancel killed the hot worker, the next job must not wait for a worker that is
+    still importing qiskit when another idle one is ready."""
+    from qrt_jupyter.runtime.workers import WorkerPool
+
+    pool = WorkerPool(lambda worker, message: None, tmp_path, warm=1)
+    try:
+        pool.prestart()
+        ready = wait_until(lambda: next((w for w in pool._idle if w.ready), None), "the reserve to be ready")
+        pool._park(pool._start())  # a second idle worker, just started: still importing
+        assert not pool._idle[-1].ready
+        assert pool.acquire() is ready
+    finally:
+        pool.shutdown()
+
+
 def test_workers_beyond_the_warm_reserve_exit_after_an_idle_while(tmp_path):
     from qrt_jupyter.runtime.workers import WorkerPool
 
