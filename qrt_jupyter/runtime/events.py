@@ -80,6 +80,18 @@ def _fold(entries: list[_Entry]) -> list[JobEvent]:
     return out
 
 
+def take_waiting(source: "queue.SimpleQueue", most: int) -> list:
+    """The next item of ``source`` (waiting for it), and up to ``most`` in all of what is
+    already queued behind it: a consumer thread's batch (the hub's delivery, the drain)."""
+    items = [source.get()]
+    try:
+        while len(items) < most:
+            items.append(source.get_nowait())
+    except queue.Empty:
+        pass
+    return items
+
+
 class EventHub:
     """Fan events out to subscribers from a single daemon delivery thread.
 
@@ -162,12 +174,7 @@ class EventHub:
     # -- delivery thread ----------------------------------------------------
     def _run(self) -> None:
         while True:
-            items = [self._queue.get()]
-            try:
-                while len(items) < DELIVERY_BATCH:
-                    items.append(self._queue.get_nowait())
-            except queue.Empty:
-                pass
+            items = take_waiting(self._queue, DELIVERY_BATCH)
             try:
                 self._deliver(items)
             except Exception:  # a bug here must not end delivery for the process

@@ -33,7 +33,7 @@ from typing import Callable
 from ..status import CANCELLED, DONE, ERROR, FINAL_STATUSES, QUEUED, RUNNING
 from . import codec
 from .backends import backend_factory
-from .events import EventHub, JobEvent
+from .events import EventHub, JobEvent, take_waiting
 from .executors import Executor, Launch, Report
 from .ids import new_owner_token
 from .recovery import HOST, mark_interrupted, settle_interrupted
@@ -345,12 +345,7 @@ class Scheduler:
     # -- the drain thread: what the executor reports -----------------------------------
     def _drain(self) -> None:
         while True:
-            batch = [self._inbox.get()]
-            try:
-                while len(batch) < DRAIN_BATCH:
-                    batch.append(self._inbox.get_nowait())
-            except queue.Empty:
-                pass
+            batch = take_waiting(self._inbox, DRAIN_BATCH)
             try:
                 self._handle_batch(batch)
             except Exception:
