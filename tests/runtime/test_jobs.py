@@ -277,10 +277,16 @@ def test_concurrent_submissions_from_threads(svc, loop):
         assert earlier.end_date <= later.start_date  # never two at once on one device
 
 
-def test_subscribe_reports_status_queue_and_interim_events(svc, loop):
+def test_subscribe_reports_status_queue_and_interim_events(svc, tmp_path):
+    # subscribe() reports what happens from then on; the job waits at a gate until then (a job
+    # that nothing waits before starts at once, and may publish before the subscription)
+    gate = tmp_path / "gate"
+    program_id = svc.upload_or_update_program(GATED, name="gated", description="test program gated",
+                                              max_execution_time=60)
     events = []
-    job = svc.run(loop, {"n": 3})
+    job = svc.run(program_id, {"n": 3, "gate": str(gate), "before_gate": 0})
     unsubscribe = job.subscribe(events.append)
+    gate.touch()
     job.wait_for_final_state(60)
     svc._home.hub.flush()
     unsubscribe()
