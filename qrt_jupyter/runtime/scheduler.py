@@ -147,7 +147,6 @@ class Scheduler:
             self._emit(JobEvent(row["id"], "status", QUEUED))
             if row["status"] == RUNNING:
                 self._launch(row["id"], row, row.get("program_data"), row.get("inputs"), new=True)
-                self._queues_dirty = True
                 return row
         self.wake(queues_changed=True)
         return row

@@ -21,7 +21,7 @@ import json
 import time
 from typing import Any, Callable
 
-from ..status import QUEUED, status_name
+from ..status import status_name
 from . import arguments, codec
 from .events import JobEvent
 from .home import open_home

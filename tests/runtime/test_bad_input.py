@@ -87,12 +87,6 @@ def test_run_refuses_bad_input_in_one_line_and_records_nothing(runtime, case):
     assert len(runtime.jobs(limit=None)) == before
 
 
-@pytest.mark.parametrize("case", list(LIST_CASES))
-def test_listing_refuses_bad_limits(runtime, case):
-    call, needle = LIST_CASES[case]
-    with pytest.raises(IBMInputValueError) as info:
-        call(runtime)
-    _one_line(info.value, needle)
 
 
 @pytest.mark.parametrize("case", list(UPLOAD_CASES))
@@ -145,9 +139,13 @@ ID_CASES = {
 TypeError or sqlite3.ProgrammingError from deep inside."""
 
 
-@pytest.mark.parametrize("case", list(ID_CASES))
-def test_ids_of_the_wrong_type_are_one_line(runtime, case):
-    call, needle = ID_CASES[case]
+REFUSED_CASES = {**{f"limit: {k}": v for k, v in LIST_CASES.items()},
+                 **{f"id: {k}": v for k, v in ID_CASES.items()}}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_CASES))
+def test_bad_limits_and_ids_of_the_wrong_type_are_one_line(runtime, case):
+    call, needle = REFUSED_CASES[case]
     with pytest.raises(IBMInputValueError) as info:
         call(runtime)
     _one_line(info.value, needle)
