@@ -127,3 +127,10 @@ class FrameWriter:
         frame = encode_frame(message)
         with self._lock:
             self._sock.sendall(frame)
+
+    def send_many(self, messages: list) -> None:
+        """Write several messages with one system call, so that the reader gets them in
+        one read (one wake-up of its thread, not one per message)."""
+        frames = b"".join(encode_frame(message) for message in messages)
+        with self._lock:
+            self._sock.sendall(frames)

@@ -43,6 +43,10 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
 LOOP_SECONDS = 0.25
+INLINE_REPORTS = frozenset({"result", "error", "free", "lost"})
+"""Reports the executor's thread records itself when nothing is waiting ahead of them
+(:meth:`Scheduler._report`): a job's end, and a free slot; never interim results or logs,
+whose many small writes the drain batches."""
 PUBLISH_SECONDS = 0.05
 """Queue positions and pending counts are published at most this often: a burst of jobs
 starting and ending changes them many times, and each publication is two reads and an event."""
@@ -120,7 +124,10 @@ class Scheduler:
         self._last_recover = 0.0
         self.store.heartbeat(self.token, os.getpid(), HOST)
         settle_interrupted(self.store, self.token, self.hub.emit)
-        self._executor = (executor or local_executor(home))(self._inbox.put)
+        self._handling = threading.Lock()  # one batch of reports at a time (drain or inline)
+        self._in_flight = 0  # reports put in the inbox and not yet handled
+        self._counting = threading.Lock()  # _in_flight's own: a reader never waits on the drain's writes
+        self._executor = (executor or local_executor(home))(self._report)
         self._loop_thread = threading.Thread(target=self._loop, name="qrt-scheduler", daemon=True)
         self._drain_thread = threading.Thread(target=self._drain, name="qrt-drain", daemon=True)
         self._loop_thread.start()
@@ -342,13 +349,39 @@ class Scheduler:
         self._emit(JobEvent("", "backends", pending))
 
     # -- the drain thread: what the executor reports -----------------------------------
+    def _report(self, message: tuple) -> None:
+        """What the executor reports, on its thread (a worker's reader thread).
+
+        A job's end is recorded right here when nothing reported before it is still
+        waiting to be handled: one thread hand-over fewer between the worker's result and
+        the ``result()`` waiting for it (BENCHMARKS.md, issue 17). Everything else, and an
+        end that something is waiting ahead of, goes through the drain thread in order,
+        so a job's interim results are recorded before its end.
+        """
+        if message[0] in INLINE_REPORTS:
+            with self._handling:
+                with self._counting:
+                    nothing_ahead = self._in_flight == 0
+                if nothing_ahead:
+                    self._handle_reports([message])
+                    return
+        with self._counting:
+            self._in_flight += 1
+        self._inbox.put(message)
+
     def _drain(self) -> None:
         while True:
             batch = take_waiting(self._inbox, DRAIN_BATCH)
-            try:
-                self._handle_batch(batch)
-            except Exception:
-                logger.exception("qrt_jupyter could not record worker messages")
+            with self._handling:
+                self._handle_reports(batch)
+            with self._counting:
+                self._in_flight -= len(batch)
+
+    def _handle_reports(self, batch: list[tuple]) -> None:
+        try:
+            self._handle_batch(batch)
+        except Exception:
+            logger.exception("qrt_jupyter could not record worker messages")
 
     def _handle_batch(self, batch: list[tuple]) -> None:
         interim_rows: list[tuple] = []

@@ -222,31 +222,34 @@ threshold a small job runs without one, and the worker collects between jobs ins
 program still gets a collection every 20,000 allocations, so its garbage stays bounded."""
 
 
-def _serve_job(send, message: tuple) -> None:
+def _serve_job(writer: FrameWriter, message: tuple) -> None:
     """Run one job; say "idle" right after its result, then end what it left running.
 
     The client reports a result once the worker is idle (so the caller's next job comes
-    back to this warm worker): "idle" goes out with the result, not after the cleanup. A
-    next job sent meanwhile waits in the socket until the cleanup is done.
+    back to this warm worker): "idle" goes out with the result, not after the cleanup,
+    and in the same write, so the client's reader thread wakes once for both. A next
+    job sent meanwhile waits in the socket until the cleanup is done.
     """
     job_id, idle_sent = message[1], []
 
     def send_then_idle(out: tuple) -> None:
-        send(out)
         if out[0] in ("result", "error") and out[1] == job_id and not idle_sent:
             idle_sent.append(True)
-            send(("idle", job_id))
+            writer.send_many([out, ("idle", job_id)])
+        else:
+            writer.send(out)
 
     try:
         run_job(send_then_idle, *message[1:])
     finally:
         end_descendants()
         if not idle_sent:
-            send(("idle", job_id))
+            writer.send(("idle", job_id))
 
 
 def serve(sock: socket.socket) -> None:
-    send = FrameWriter(sock).send
+    writer = FrameWriter(sock)
+    send = writer.send
     inbox = FrameReader(sock.fileno())
 
     # warm up: pay for these imports once, before the first job
@@ -281,7 +284,7 @@ def serve(sock: socket.socket) -> None:
         if message[0] == "warm":  # ("warm", backend_name): a backend in use nearby
             to_warm.append(message[1])
         if message[0] == "run":
-            _serve_job(send, message)
+            _serve_job(writer, message)
             if not inbox.poll(0):  # nothing waiting: collect the job's garbage now, not in the next job
                 gc.collect(1)
 

@@ -119,3 +119,35 @@ def test_a_lost_job_fails_with_what_the_executor_said(runtime):
     assert scheduler.wait_final("gone", 120) == "ERROR"
     row = store.get_job("gone")
     assert row["reason"] == "worker_died" and "test executor lost it" in row["error"]
+
+
+def _held_job(store, scheduler, executor, tmp_path, job_id):
+    """A job RUNNING in the executor whose program is held; what it reports from now on is the
+    test's (its own messages are not heard)."""
+    submit(store, scheduler, job_id, {"n": 1, "hold_until": str(tmp_path / f"{job_id}-release")})
+    for _ in range(1000):
+        if store.job_status(job_id) == "RUNNING" and len(store.interim(job_id)) == 1:
+            break
+        threading.Event().wait(0.01)
+    executor.killed.add(job_id)
+    return tmp_path / f"{job_id}-release"
+
+
+def test_an_end_reported_with_nothing_ahead_is_recorded_before_report_returns(runtime, tmp_path):
+    store, scheduler, executor = runtime
+    release = _held_job(store, scheduler, executor, tmp_path, "quiet")
+    executor.report(("result", "quiet", codec.encode({"n": 0})))
+    assert store.job_status("quiet") == "DONE"  # on the reporting thread: no hand-over to the drain
+    release.touch()
+
+
+def test_interim_results_reported_before_an_end_are_all_recorded_before_it(runtime, tmp_path):
+    store, scheduler, executor = runtime
+    release = _held_job(store, scheduler, executor, tmp_path, "busy")
+    for i in range(1, 2001):  # the drain is still writing these when the end arrives
+        executor.report(("interim", "busy", codec.encode({"i": i})))
+    executor.report(("result", "busy", codec.encode({"n": 2001})))
+    assert scheduler.wait_final("busy", 120) == "DONE"
+    assert [codec.decode(row["data"])["i"] for row in store.interim("busy")] == list(range(2001))
+    assert scheduler.dropped == 0
+    release.touch()

@@ -70,6 +70,15 @@ def test_writer_to_reader_over_a_socket_and_poll():
     b.close()
 
 
+def test_send_many_arrives_in_one_read():
+    a, b = socket.socketpair()
+    writer, reader = FrameWriter(a), FrameReader(b.fileno())
+    writer.send_many([("result", "job", "{}"), ("idle", "job")])
+    assert reader.read() == [("result", "job", "{}"), ("idle", "job")]
+    a.close()
+    b.close()
+
+
 def test_both_ends_speak_with_multiprocessing_connection():
     ours, theirs = socket.socketpair()
     conn = Connection(theirs.detach())
