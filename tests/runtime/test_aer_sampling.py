@@ -160,3 +160,12 @@ def test_memory_here_says_none_when_aer_fails():
     too_big.measure(39, 0)
     simulator = AerSimulator(method="statevector")
     assert aer_memory_here(simulator, [too_big], {"shots": 4}) is None
+
+
+@pytest.mark.parametrize("outcomes", [2, 1 << 40], ids=["few outcomes: a table", "mostly distinct: parsed each"])
+def test_shot_values_are_the_hex_strings_as_integers(outcomes):
+    rng = np.random.default_rng(7)
+    memory = [hex(int(value)) for value in rng.integers(0, outcomes, size=1000)] + [hex((1 << 63) + 5)]
+    values = aer_sampling._shot_values(memory)
+    assert values.dtype == np.uint64
+    assert values.tolist() == [int(sample, 16) for sample in memory]
