@@ -1,0 +1,74 @@
+"""Arrays decoded with one parse per ``.npy`` header are the arrays ``RuntimeDecoder`` gives."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zlib
+
+import numpy as np
+import pytest
+from qiskit_ibm_runtime import RuntimeDecoder
+
+from qrt_jupyter.runtime import codec, npy
+
+ARRAYS = {
+    "shots, uint8": np.arange(2048, dtype=np.uint8).reshape(1024, 2),
+    "bool": np.array([[True, False], [False, True]]),
+    "complex": np.array([1 + 2j, -3.5j]),
+    "big-endian": np.arange(6, dtype=">i4").reshape(2, 3),
+    "0-d": np.array(3.25),
+    "empty": np.zeros((0, 4), dtype=np.int64),
+    "structured": np.array([(1, 2.0)], dtype=[("a", "<i4"), ("b", "<f8")]),
+    "Fortran order": np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+    "strings": np.array(["ab", "cde"]),
+}
+
+
+@pytest.mark.parametrize("name", ARRAYS)
+def test_same_array_as_runtime_decoder(name):
+    text = codec.encode({"value": ARRAYS[name]})
+    theirs = json.loads(text, cls=RuntimeDecoder)["value"]
+    for _ in range(2):  # the header read, then remembered
+        ours = codec.decode(text)["value"]
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+        assert np.array_equal(ours, theirs) and ours.flags.writeable
+        for flag in ("c_contiguous", "f_contiguous"):
+            assert getattr(ours.flags, flag) == getattr(theirs.flags, flag), flag
+
+
+def _npy_bytes(array) -> bytes:
+    buff = io.BytesIO()
+    np.save(buff, array, allow_pickle=False)
+    return buff.getvalue()
+
+
+def test_a_truncated_array_fails_as_np_load_does():
+    data = _npy_bytes(np.arange(10))
+    npy.load(io.BytesIO(data))  # its header is known now
+    with pytest.raises(ValueError) as ours:
+        npy.load(io.BytesIO(data[:-8]))
+    with pytest.raises(ValueError) as theirs:
+        np.load(io.BytesIO(data[:-8]))
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_what_is_not_an_encoded_array_is_runtime_decoder_s():
+    not_base64 = json.dumps({"__type__": "ndarray", "__value__": "not an array, " * 5})
+    with pytest.raises(Exception) as theirs:
+        json.loads(not_base64, cls=RuntimeDecoder)
+    with pytest.raises(type(theirs.value)):
+        codec.decode(not_base64)
+    extrapolator = json.dumps({"__type__": "ndarray", "__value__": "linear"})
+    assert codec.decode(extrapolator) == json.loads(extrapolator, cls=RuntimeDecoder)
+    listed = json.dumps({"__type__": "ndarray", "__value__": [1, 2]})
+    assert codec.decode(listed).tolist() == [1, 2]
+
+
+def test_an_object_array_is_refused_as_np_load_refuses_it():
+    buff = io.BytesIO()
+    np.save(buff, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    value = base64.standard_b64encode(zlib.compress(buff.getvalue())).decode()
+    with pytest.raises(ValueError, match="allow_pickle"):
+        npy.load(io.BytesIO(zlib.decompress(base64.standard_b64decode(value))))
