@@ -358,16 +358,20 @@ class Scheduler:
         end that something is waiting ahead of, goes through the drain thread in order,
         so a job's interim results are recorded before its end.
         """
-        if message[0] in INLINE_REPORTS:
-            with self._handling:
-                with self._counting:
-                    nothing_ahead = self._in_flight == 0
-                if nothing_ahead:
-                    self._handle_reports([message])
-                    return
         with self._counting:
-            self._in_flight += 1
-        self._inbox.put(message)
+            inline = message[0] in INLINE_REPORTS and self._in_flight == 0
+            if not inline:  # behind what waits: never blocked by the drain's writes
+                self._in_flight += 1
+                self._inbox.put(message)
+                return
+        with self._handling:
+            with self._counting:
+                inline = self._in_flight == 0  # the drain may have taken a report meanwhile
+                if not inline:
+                    self._in_flight += 1
+                    self._inbox.put(message)
+            if inline:
+                self._handle_reports([message])
 
     def _drain(self) -> None:
         while True:
