@@ -124,13 +124,13 @@ class FrameWriter:
 
     def send(self, message: Any) -> None:
         """Write one message; ``OSError`` if the other end (or this socket) is closed."""
-        frame = encode_frame(message)
-        with self._lock:
-            self._sock.sendall(frame)
+        self._write(encode_frame(message))
 
     def send_many(self, messages: list) -> None:
         """Write several messages with one system call, so that the reader gets them in
         one read (one wake-up of its thread, not one per message)."""
-        frames = b"".join(encode_frame(message) for message in messages)
+        self._write(b"".join(encode_frame(message) for message in messages))
+
+    def _write(self, frames: bytes) -> None:
         with self._lock:
             self._sock.sendall(frames)

@@ -32,12 +32,11 @@ def load(buff: BinaryIO) -> Any:
 
     data = buff.read()
     parsed = _header(data)
-    if parsed is None:
-        return np.load(io.BytesIO(data), allow_pickle=False)
-    dtype, shape, count, offset = parsed
-    if len(data) - offset != count * dtype.itemsize:
-        return np.load(io.BytesIO(data), allow_pickle=False)  # truncated or padded: numpy's own error
-    return np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(shape).copy()
+    if parsed is not None:
+        dtype, shape, count, offset = parsed
+        if len(data) - offset == count * dtype.itemsize:  # else truncated or padded: numpy's own error
+            return np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(shape).copy()
+    return np.load(io.BytesIO(data), allow_pickle=False)
 
 
 def _header(data: bytes) -> tuple[Any, tuple[int, ...], int, int] | None:

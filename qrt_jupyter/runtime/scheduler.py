@@ -358,20 +358,15 @@ class Scheduler:
         end that something is waiting ahead of, goes through the drain thread in order,
         so a job's interim results are recorded before its end.
         """
-        with self._counting:
-            inline = message[0] in INLINE_REPORTS and self._in_flight == 0
-            if not inline:  # behind what waits: never blocked by the drain's writes
-                self._in_flight += 1
-                self._inbox.put(message)
-                return
-        with self._handling:
-            with self._counting:
-                inline = self._in_flight == 0  # the drain may have taken a report meanwhile
-                if not inline:
-                    self._in_flight += 1
-                    self._inbox.put(message)
-            if inline:
-                self._handle_reports([message])
+        # this thread's earlier reports were counted when put, and stay counted until handled
+        if message[0] in INLINE_REPORTS and self._in_flight == 0:
+            with self._handling:  # free: with nothing in flight the drain is not writing
+                if self._in_flight == 0:  # another thread's report may have come meanwhile
+                    self._handle_reports([message])
+                    return
+        with self._counting:  # never the drain's lock: a reader does not wait on its writes
+            self._in_flight += 1
+        self._inbox.put(message)
 
     def _drain(self) -> None:
         while True:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import json
-import zlib
 
 import numpy as np
 import pytest
@@ -69,6 +67,5 @@ def test_what_is_not_an_encoded_array_is_runtime_decoder_s():
 def test_an_object_array_is_refused_as_np_load_refuses_it():
     buff = io.BytesIO()
     np.save(buff, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    value = base64.standard_b64encode(zlib.compress(buff.getvalue())).decode()
     with pytest.raises(ValueError, match="allow_pickle"):
-        npy.load(io.BytesIO(zlib.decompress(base64.standard_b64decode(value))))
+        npy.load(io.BytesIO(buff.getvalue()))
