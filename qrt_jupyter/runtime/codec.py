@@ -13,7 +13,13 @@ from typing import Any
 
 __all__ = ["decode", "decode_lenient", "encode", "encode_result", "json_form"]
 
+ARRAY_COMPRESSION = 1
+"""zlib level of the arrays this runtime writes. ``RuntimeEncoder`` uses zlib's default (6):
+for a sampler's shots that took a third of encoding a Bell job's result, and level 1 packs
+shots nearly as tight (259 vs 212 bytes for 1,024 Bell shots). Any level decompresses alike."""
+
 _decoder = None
+_encoder = None
 _strict_encoder = None
 
 
@@ -51,11 +57,34 @@ def _shared_decoder():
     return _decoder
 
 
+def _shared_encoder() -> type[json.JSONEncoder]:
+    """``RuntimeEncoder``, with arrays written by :func:`npy.dumps` and compressed at
+    :data:`ARRAY_COMPRESSION`: the same ``{"__type__": "ndarray", ...}`` objects, which
+    ``RuntimeDecoder`` (IBM's client's too) reads as it reads ``RuntimeEncoder``'s."""
+    global _encoder
+    if _encoder is None:
+        import base64
+        import zlib
+
+        import numpy as np
+        from qiskit_ibm_runtime import RuntimeEncoder
+
+        from . import npy
+
+        class Encoder(RuntimeEncoder):
+            def default(self, obj: Any) -> Any:
+                if type(obj) is np.ndarray and not obj.dtype.hasobject:  # a subclass: RuntimeEncoder's way
+                    packed = zlib.compress(npy.dumps(obj), ARRAY_COMPRESSION)
+                    return {"__type__": "ndarray", "__value__": base64.standard_b64encode(packed).decode("ascii")}
+                return super().default(obj)
+
+        _encoder = Encoder
+    return _encoder
+
+
 def encode(value: Any, encoder: type[json.JSONEncoder] | None = None) -> str:
     """``value`` as ``RuntimeEncoder`` (or ``encoder``) JSON text; ``TypeError``/``ValueError`` if it cannot be."""
-    if encoder is None:
-        from qiskit_ibm_runtime import RuntimeEncoder as encoder
-    return json.dumps(value, cls=encoder)
+    return json.dumps(value, cls=encoder or _shared_encoder())
 
 
 def encode_result(value: Any) -> str:
@@ -69,9 +98,7 @@ def encode_result(value: Any) -> str:
     if _strict_encoder is None:
         import warnings
 
-        from qiskit_ibm_runtime import RuntimeEncoder
-
-        class StrictEncoder(RuntimeEncoder):
+        class StrictEncoder(_shared_encoder()):
             def default(self, obj: Any) -> Any:
                 if callable(obj):
                     with warnings.catch_warnings():

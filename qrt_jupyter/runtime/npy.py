@@ -1,5 +1,6 @@
-"""Arrays from ``.npy`` bytes, reading each distinct header once: what ``RuntimeDecoder`` does
-for an ``ndarray`` (``np.load``), minus parsing the same header again and again.
+"""Arrays to and from ``.npy`` bytes, each distinct header made or read once: what
+``RuntimeEncoder`` and ``RuntimeDecoder`` do for an ``ndarray`` (``np.save``, ``np.load``),
+minus building or parsing the same header again and again.
 
 Every sampler result carries its shots as an ``ndarray`` in ``.npy`` form, and ``np.load``
 parses the header (a Python dict literal) with ``ast.literal_eval`` each time: about half of
@@ -8,6 +9,8 @@ of headers (the same shape and dtype job after job), so :func:`load` keeps what 
 header reader made of each header's bytes and builds the array from the data that follows.
 Anything unusual (an object dtype, Fortran order, a header numpy cannot read, too few bytes)
 goes to ``np.load`` itself, which gives the same array or the same error as before.
+:func:`dumps` is the other way: the bytes ``np.save`` writes, with the header of each
+(dtype, shape) built once.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import io
 import threading
 from typing import Any, BinaryIO
 
-__all__ = ["load"]
+__all__ = ["dumps", "load"]
 
 MAX_HEADERS = 64
 """Distinct headers remembered; beyond this the cache starts over (it is only a shortcut)."""
@@ -24,6 +27,40 @@ MAX_HEADERS = 64
 _MAGIC = b"\x93NUMPY"
 _headers: dict[bytes, tuple[Any, tuple[int, ...], int] | None] = {}  # bytes -> (dtype, shape, count)
 _lock = threading.Lock()
+_written: dict[tuple[str, tuple[int, ...]], bytes] = {}  # (dtype.str, shape) -> np.save's header
+
+
+def dumps(array: Any) -> bytes:
+    """``np.save(buff, array, allow_pickle=False)``'s bytes, byte for byte.
+
+    A C-contiguous array of a plain dtype (no fields, no objects) takes its header from
+    the cache, keyed by what the header says (``dtype.str`` names byte order, kind and
+    size; the shape); anything else is written by ``np.save`` itself.
+    """
+    dtype = array.dtype
+    if not array.flags.c_contiguous or dtype.fields is not None or dtype.hasobject \
+            or dtype.subdtype is not None or dtype.metadata:
+        return _saved(array)
+    key = (dtype.str, array.shape)
+    with _lock:
+        header = _written.get(key)
+    if header is None:
+        data = _saved(array)
+        header = data[:len(data) - array.nbytes]
+        with _lock:
+            if len(_written) >= MAX_HEADERS:
+                _written.clear()
+            _written[key] = header
+        return data
+    return header + array.tobytes()
+
+
+def _saved(array: Any) -> bytes:
+    import numpy as np
+
+    with io.BytesIO() as buff:
+        np.save(buff, array, allow_pickle=False)
+        return buff.getvalue()
 
 
 def load(buff: BinaryIO) -> Any:

@@ -1,4 +1,5 @@
-"""Arrays decoded with one parse per ``.npy`` header are the arrays ``RuntimeDecoder`` gives."""
+"""Arrays encoded and decoded with one build or parse per ``.npy`` header are the arrays
+``RuntimeEncoder`` and ``RuntimeDecoder`` give."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from qiskit_ibm_runtime import RuntimeDecoder
+from qiskit_ibm_runtime import RuntimeDecoder, RuntimeEncoder
 
 from qrt_jupyter.runtime import codec, npy
 
@@ -21,6 +22,8 @@ ARRAYS = {
     "structured": np.array([(1, 2.0)], dtype=[("a", "<i4"), ("b", "<f8")]),
     "Fortran order": np.asfortranarray(np.arange(12.0).reshape(3, 4)),
     "strings": np.array(["ab", "cde"]),
+    "a strided view": np.arange(24).reshape(4, 6)[:, ::2],
+    "datetimes": np.array(["2026-12-03"], dtype="datetime64[D]"),
 }
 
 
@@ -69,3 +72,34 @@ def test_an_object_array_is_refused_as_np_load_refuses_it():
     np.save(buff, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(ValueError, match="allow_pickle"):
         npy.load(io.BytesIO(buff.getvalue()))
+
+
+@pytest.mark.parametrize("name", ARRAYS)
+def test_dumps_writes_what_np_save_writes(name):
+    for _ in range(2):  # the header made, then remembered
+        assert npy.dumps(ARRAYS[name]) == _npy_bytes(ARRAYS[name])
+
+
+def test_equal_dtypes_of_another_byte_order_get_their_own_header():
+    little, big = np.arange(4, dtype="<i4"), np.arange(4, dtype=">i4")
+    assert npy.dumps(little) == _npy_bytes(little) and npy.dumps(big) == _npy_bytes(big)
+
+
+def test_a_sampler_result_encoded_here_decodes_as_runtime_encoder_s():
+    from qiskit import QuantumCircuit
+    from qiskit_aer.primitives import SamplerV2
+
+    bell = QuantumCircuit(2)
+    bell.h(0)
+    bell.cx(0, 1)
+    bell.measure_all()
+    result = SamplerV2(seed=11).run([(bell,)], shots=512).result()
+    ours = json.loads(codec.encode_result(result), cls=RuntimeDecoder)  # what IBM's client reads
+    theirs = json.loads(json.dumps(result, cls=RuntimeEncoder), cls=RuntimeDecoder)
+    assert ours[0].data.meas == theirs[0].data.meas
+    assert ours[0].metadata == theirs[0].metadata and ours.metadata == theirs.metadata
+
+
+def test_object_arrays_are_still_written_as_lists():
+    value = np.array([{"a": 1}, None], dtype=object)
+    assert json.loads(codec.encode(value)) == json.loads(json.dumps(value, cls=RuntimeEncoder))
