@@ -7,6 +7,7 @@ defines one (and qiskit behind it) is imported when the name is first read.
 
 from __future__ import annotations
 
+import gc
 from importlib import import_module
 from typing import Callable
 
@@ -30,3 +31,21 @@ def lazy_exports(package: str, exports: dict[str, str], namespace: dict,
         return list(listed)
 
     return __getattr__, __dir__
+
+
+def import_heavy(*modules: str) -> None:
+    """Import ``modules`` (qiskit, Aer, qiskit_ibm_runtime) with the cyclic collector paused.
+
+    Such an import allocates hundreds of thousands of objects that all stay alive, and the
+    collections they set off find nothing to free: a tenth of the second and more that
+    qiskit, Aer and qiskit_ibm_runtime take to import (BENCHMARKS.md, issue 17). The
+    collector is switched back on afterwards, if it was on before.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for module in modules:
+            import_module(module)
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .._lazy import import_heavy
+
 __all__ = ["decode", "decode_lenient", "encode", "encode_result", "json_form"]
 
 ARRAY_COMPRESSION = 1
@@ -36,6 +38,7 @@ def _shared_decoder():
         import io
         import zlib
 
+        import_heavy("qiskit_ibm_runtime")  # a client's first run() or result() imports it here
         from qiskit_ibm_runtime import RuntimeDecoder
 
         from . import npy
@@ -67,6 +70,8 @@ def _shared_encoder() -> type[json.JSONEncoder]:
         import zlib
 
         import numpy as np
+
+        import_heavy("qiskit_ibm_runtime")  # a client's first run() imports it here
         from qiskit_ibm_runtime import RuntimeEncoder
 
         from . import npy

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from .._lazy import import_heavy
 from ..status import CANCELLED, FINAL_STATUSES, QUEUED
 from . import codec
 from .events import EventHub, JobEvent
@@ -38,8 +39,7 @@ def default_home() -> Path:
 def _import_for_run() -> None:
     """What a first ``run()`` imports in the client: the encoder, the exceptions, jsonschema."""
     try:
-        import qiskit_ibm_runtime  # noqa: F401
-
+        import_heavy("qiskit_ibm_runtime")
         from . import jobs  # noqa: F401
         from .programs import registry
 

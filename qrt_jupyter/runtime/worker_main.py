@@ -35,6 +35,7 @@ import threading
 import time
 import traceback
 
+from .._lazy import import_heavy
 from .frames import FrameReader, FrameWriter
 from .job_limits import end_descendants, become_subreaper, memory_limited
 
@@ -256,9 +257,7 @@ def serve(sock: socket.socket) -> None:
     inbox = FrameReader(sock.fileno())
 
     # warm up: pay for these imports once, before the first job
-    import qiskit  # noqa: F401
-    import qiskit_aer  # noqa: F401
-    import qiskit_ibm_runtime  # noqa: F401
+    import_heavy("qiskit", "qiskit_aer", "qiskit_ibm_runtime")
 
     # what is imported now lives as long as the worker: leave it out of the collector's
     # full passes, which otherwise walk all of qiskit's objects during a job
