@@ -46,13 +46,17 @@ def dumps(array: Any) -> bytes:
         header = _written.get(key)
     if header is None:
         data = _saved(array)
-        header = data[:len(data) - array.nbytes]
-        with _lock:
-            if len(_written) >= MAX_HEADERS:
-                _written.clear()
-            _written[key] = header
+        _remember(_written, key, data[:len(data) - array.nbytes])
         return data
     return header + array.tobytes()
+
+
+def _remember(cache: dict, key: Any, value: Any) -> None:
+    """Keep ``value`` under ``key``; a cache grown to :data:`MAX_HEADERS` starts over."""
+    with _lock:
+        if len(cache) >= MAX_HEADERS:
+            cache.clear()
+        cache[key] = value
 
 
 def _saved(array: Any) -> bytes:
@@ -91,10 +95,7 @@ def _header(data: bytes) -> tuple[Any, tuple[int, ...], int, int] | None:
         known = _headers.get(key, False)
     if known is False:
         known = _read_header(key)
-        with _lock:
-            if len(_headers) >= MAX_HEADERS:
-                _headers.clear()
-            _headers[key] = known
+        _remember(_headers, key, known)
     if known is None:
         return None
     dtype, shape, count = known

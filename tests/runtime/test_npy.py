@@ -80,7 +80,7 @@ def test_dumps_writes_what_np_save_writes(name):
         assert npy.dumps(ARRAYS[name]) == _npy_bytes(ARRAYS[name])
 
 
-def test_equal_dtypes_of_another_byte_order_get_their_own_header():
+def test_arrays_differing_only_in_byte_order_get_their_own_header():
     little, big = np.arange(4, dtype="<i4"), np.arange(4, dtype=">i4")
     assert npy.dumps(little) == _npy_bytes(little) and npy.dumps(big) == _npy_bytes(big)
 
